@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from backoffice import views
+from backoffice.auth import ThrottledLoginView
+
+admin.site.site_header = "TikTok Shop back office"
+admin.site.site_title = "Back office admin"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("worker", views.worker_badge, name="worker-badge"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    *[
+        path(f"{name}/", views.section, {"name": name}, name=name)
+        for name in ("shops", "products", "orders", "fulfillment", "returns")
+    ],
+]

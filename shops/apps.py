@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ShopsConfig(AppConfig):
+    name = "shops"
+    verbose_name = "Shops"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from shops.scheduling import sync_schedules_after_migrate
+
+        post_migrate.connect(sync_schedules_after_migrate, sender=self)

@@ -1,0 +1,27 @@
+"""The two roles people have in the back office, as Django groups."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+
+ADMINS = "Admins"
+OPERATORS = "Operators"
+
+
+def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Admins connect and disconnect shops and manage members; superusers count as admins."""
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name=ADMINS).exists()
+
+
+def role_name(user: AbstractBaseUser) -> str:
+    """What to call the user's role in the interface."""
+    if is_admin(user):
+        return "Admin"
+    return "Operator" if user.groups.filter(name=OPERATORS).exists() else "Staff"
+
+
+def group(name: str) -> Group:
+    """The role's group (created by a data migration)."""
+    return Group.objects.get(name=name)

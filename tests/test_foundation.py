@@ -1,0 +1,193 @@
+"""The foundation: login everywhere, roles, health, jobs after commit, schedules, settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.urls import reverse
+from django_q.models import Schedule
+
+from shops.jobs import enqueue_after_commit
+from shops.roles import is_admin
+from shops.scheduling import Every, sync_schedules
+from tests.factories import PASSWORD, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_roles_exist_after_migrate():
+    assert set(Group.objects.values_list("name", flat=True)) >= {"Admins", "Operators"}
+
+
+@pytest.mark.parametrize("name", ["dashboard", "shops", "products", "orders", "returns"])
+def test_pages_require_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_then_dashboard_shows_empty_state(client, operator):
+    response = client.post(reverse("login"), {"username": "olivia", "password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get(reverse("dashboard"))
+    assert page.status_code == 200
+    assert "Connect your first shop" in page.content.decode()
+    assert "Ask an admin" in page.content.decode()
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_admin_sees_connect_button(client, admin_user):
+    client.force_login(admin_user)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "Connect a shop" in body
+    assert is_admin(admin_user)
+
+
+def test_logout_is_a_post_and_ends_the_session(client, operator):
+    client.force_login(operator)
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_repeated_failed_logins_lock_the_username_out(client, operator, settings):
+    settings.LOGIN_ATTEMPTS_LIMIT = 3
+    for _ in range(3):
+        bad = client.post(reverse("login"), {"username": "olivia", "password": "wrong"})
+        assert bad.status_code == 200
+    locked = client.post(reverse("login"), {"username": "olivia", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_healthz_reports_database_and_missing_worker(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"]["ok"] is True
+    assert body["worker"]["ok"] is False
+
+
+def test_create_operator_command(capsys):
+    call_command("create_operator", "omar", "--password", "s3cret-pass-phrase")
+    user = Group.objects.get(name="Operators").user_set.get()
+    assert user.username == "omar" and user.check_password("s3cret-pass-phrase")
+    assert not is_admin(user)
+    with pytest.raises(Exception, match="already exists"):
+        call_command("create_operator", "OMAR")
+
+
+def test_demo_admin_is_created_once(capsys):
+    call_command("ensure_demo_admin")
+    assert "admin /" in capsys.readouterr().out
+    call_command("ensure_demo_admin")
+    assert capsys.readouterr().out == ""
+    assert is_admin(Group.objects.get(name="Admins").user_set.get())
+
+
+def test_staff_user_reaches_django_admin(client):
+    staff = make_user(role="admin")
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_jobs_are_queued_only_after_commit(django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    monkeypatch.setattr("shops.jobs.async_task", lambda func, *a, **k: queued.append((func, a, k)))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        enqueue_after_commit("shops.tasks.example", 7, group="g")
+        assert queued == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert queued == [("shops.tasks.example", (7,), {"group": "g"})]
+
+
+def test_schedules_are_upserted_by_name(monkeypatch):
+    declared = [Every(name="demo", func="math.floor", minutes=5)]
+    monkeypatch.setattr("shops.scheduling.declared_schedules", lambda: declared)
+    assert sync_schedules() == (1, 0)
+    declared[0] = Every(name="demo", func="math.ceil", minutes=10)
+    assert sync_schedules() == (0, 1)
+    row = Schedule.objects.get(name="demo")
+    assert (row.func, row.minutes) == ("math.ceil", 10)
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings", **env}
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+    )
+
+
+def test_deploy_check_is_clean_with_production_settings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "production-like-secret-key-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="backoffice.example.com",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_settings_refuse_a_non_postgres_database():
+    result = _manage("check", DATABASE_URL="sqlite:///tmp/x.db", SECRET_KEY="k")
+    assert result.returncode != 0
+    assert "must point at PostgreSQL" in result.stderr
+
+
+def test_worker_heartbeat_makes_health_green(live_server):
+    """A real qcluster process against the test database turns /healthz green."""
+    import time
+    import urllib.request
+
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    url = (
+        f"postgresql://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}"
+        f"/{settings_dict['NAME']}"
+    )
+    if settings_dict.get("PASSWORD"):
+        url = url.replace("@", f":{settings_dict['PASSWORD']}@", 1)
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings", "DATABASE_URL": url},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = {}
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(live_server.url + "/healthz", timeout=5) as response:
+                    body = json.load(response)
+                    break
+            except urllib.error.HTTPError as error:
+                body = json.load(error)
+            time.sleep(0.5)
+        assert body.get("status") == "ok", body
+        assert body["worker"]["workers"] >= 1
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
