@@ -63,11 +63,13 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["template_partials.templatetags.partials"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "backoffice.context.layout",
+                "shops.context.authorization_alerts",
             ],
         },
     },
@@ -96,7 +98,7 @@ CACHES = {
     }
 }
 
-# --- auth --------------------------------------------------------------------------------------
+# --- auth ------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -115,7 +117,7 @@ TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
-# --- static --------------------------------------------------------------------------------------
+# --- static ------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -188,8 +190,37 @@ TIKTOK_AUTH_BASE = env("TIKTOK_AUTH_BASE", default="https://auth.tiktok-shops.co
 TIKTOK_CONSENT_BASE = env("TIKTOK_CONSENT_BASE", default="https://services.tiktokshop.com")
 TIKTOK_WEBHOOK_URL = env("TIKTOK_WEBHOOK_URL", default="")
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+# Requests per second per (app, shop, API), shared by all processes; TikTok's default is 50.
+TIKTOK_RATE_LIMIT = env.float("TIKTOK_RATE_LIMIT", default=50)
+# Refresh access tokens this long before they expire.
+TOKEN_REFRESH_WINDOW_MINUTES = env.int("TOKEN_REFRESH_WINDOW_MINUTES", default=24 * 60)
+# Event types we subscribe each shop to (Event API); handlers per numeric type below.
+TIKTOK_WEBHOOK_EVENTS = env.list(
+    "TIKTOK_WEBHOOK_EVENTS",
+    default=[
+        "ORDER_STATUS_CHANGE",
+        "RECIPIENT_ADDRESS_UPDATE",
+        "PACKAGE_UPDATE",
+        "PRODUCT_STATUS_CHANGE",
+        "SELLER_DEAUTHORIZATION",
+        "UPCOMING_AUTHORIZATION_EXPIRATION",
+        "CANCELLATION_STATUS_CHANGE",
+        "RETURN_STATUS_CHANGE",
+        "PRODUCT_INFORMATION_CHANGE",
+        "PRODUCT_CREATION",
+    ],
+)
+# Jobs queued (with the shop's id) whenever a shop is connected or reconnected.
+SHOP_CONNECTED_JOBS = ["shops.tasks.register_webhooks"]
+# Largest webhook body accepted, in bytes.
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1_000_000)
+# Which job handles which webhook type (dotted paths, like middleware); shops handles 6 and 7.
+WEBHOOK_HANDLERS: dict[int, str] = {
+    6: "shops.webhooks.handle_deauthorization",
+    7: "shops.webhooks.handle_upcoming_expiration",
+}
 
-# --- logging -----------------------------------------------------------------------------------
+# --- logging ------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from backoffice import views
 from backoffice.auth import ThrottledLoginView
@@ -15,8 +15,9 @@ urlpatterns = [
     path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("shops.urls")),
     *[
         path(f"{name}/", views.section, {"name": name}, name=name)
-        for name in ("shops", "products", "orders", "fulfillment", "returns")
+        for name in ("products", "orders", "fulfillment", "returns")
     ],
 ]

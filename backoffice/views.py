@@ -19,7 +19,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 SECTIONS = {
-    "shops": ("Shops", "shop", "Connected TikTok shops, their authorizations and sync state."),
     "products": ("Products", "box-seam", "Every shop's catalog with bulk price and stock edits."),
     "orders": ("Orders", "receipt", "Orders from every shop, with filters and the ship-by clock."),
     "fulfillment": (

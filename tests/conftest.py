@@ -70,7 +70,7 @@ def operator(db):
 
 
 @pytest.fixture
-def admin_user(db):
+def shop_admin(db):
     from tests.factories import make_user
 
     return make_user(username="adam", role="admin")

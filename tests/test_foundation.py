@@ -45,11 +45,11 @@ def test_login_then_dashboard_shows_empty_state(client, operator):
     assert "Content-Security-Policy" in page.headers
 
 
-def test_admin_sees_connect_button(client, admin_user):
-    client.force_login(admin_user)
+def test_admin_sees_connect_button(client, shop_admin):
+    client.force_login(shop_admin)
     body = client.get(reverse("dashboard")).content.decode()
     assert "Connect a shop" in body
-    assert is_admin(admin_user)
+    assert is_admin(shop_admin)
 
 
 def test_logout_is_a_post_and_ends_the_session(client, operator):

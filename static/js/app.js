@@ -33,3 +33,11 @@
     showToast({ message: "The server could not be reached. Check your connection.", level: "warning" });
   });
 })();
+
+// Forms with data-confirm ask before submitting (no inline script: CSP allows none).
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});

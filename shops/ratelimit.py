@@ -1,0 +1,86 @@
+"""A rate limiter shared by every process: one PostgreSQL row per key, advanced in one statement.
+
+Each caller reserves the next free slot (slots are 1/rate seconds apart) and sleeps until it,
+so however many workers call TikTok for one (app, shop, API), they stay under the limit
+together. The statement runs on its own autocommit connection, so the row is never held by a
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import psycopg
+from django.conf import settings
+from django.db import connections
+
+_RESERVE = """
+    insert into shops_ratelimitslot (key, next_slot)
+    values (%(key)s, extract(epoch from clock_timestamp()) + %(interval)s)
+    on conflict (key) do update
+       set next_slot = greatest(shops_ratelimitslot.next_slot,
+                                extract(epoch from clock_timestamp())) + %(interval)s
+    returning next_slot - %(interval)s, extract(epoch from clock_timestamp())
+"""
+
+
+class PostgresRateLimiter:
+    """Spaces requests per key at `rate` per second across processes (tiktok RateLimiter)."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        alias: str = "default",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.alias = alias
+        self._sleep = sleep
+        self._local = threading.local()
+
+    def _connection(self) -> psycopg.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            params = connections[self.alias].get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)
+            conn = psycopg.connect(**params, autocommit=True)
+            self._local.conn = conn
+        return conn
+
+    def reserve(self, key: str) -> float:
+        """Take the next slot for `key`; return how many seconds to wait for it."""
+        with self._connection().cursor() as cursor:
+            slot, now = cursor.execute(_RESERVE, {"key": key, "interval": self.interval}).fetchone()
+        return max(0.0, float(slot) - float(now))
+
+    def acquire(self, key: str) -> None:
+        """Block until this process may send one request for `key`."""
+        wait = self.reserve(key)
+        if wait > 0:
+            self._sleep(wait)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+_shared: PostgresRateLimiter | None = None
+
+
+def shared_rate_limiter() -> PostgresRateLimiter | None:
+    """The process-wide limiter at TIKTOK_RATE_LIMIT requests/s (None when set to 0: off)."""
+    global _shared
+    rate = float(settings.TIKTOK_RATE_LIMIT)
+    if rate <= 0:
+        return None
+    if _shared is None or _shared.interval != 1.0 / rate:
+        _shared = PostgresRateLimiter(rate)
+    return _shared

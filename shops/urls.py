@@ -1,0 +1,12 @@
+from django.urls import path
+
+from shops import views
+
+urlpatterns = [
+    path("shops/", views.shops_page, name="shops"),
+    path("shops/connect/", views.connect_start, name="shops-connect"),
+    path("shops/connect/callback", views.connect_callback, name="shops-callback"),
+    path("shops/<int:shop_id>/disconnect/", views.shop_disconnect, name="shop-disconnect"),
+    path("shops/<int:shop_id>/members/", views.shop_members, name="shop-members"),
+    path("webhooks/tiktok", views.tiktok_webhook, name="tiktok-webhook"),
+]

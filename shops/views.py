@@ -1,0 +1,139 @@
+"""Shops page, the OAuth connect flow, members, and TikTok's webhook endpoint."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from shops import services
+from shops.access import admin_required, get_shop_or_404, visible_shops
+from shops.htmx import with_toast
+from shops.models import AuditEntry
+from shops.roles import is_admin
+from shops.webhooks import WebhookRejected, webhook_receive
+
+
+def shops_page(request: HttpRequest) -> HttpResponse:
+    """A card per shop the user may see, with its connection state and members."""
+    shops = (
+        visible_shops(request.user)
+        .select_related("authorization")
+        .prefetch_related(
+            Prefetch("members", queryset=get_user_model().objects.order_by("username"))
+        )
+    )
+    admin = is_admin(request.user)
+    audit = AuditEntry.objects.select_related("actor", "shop")[:15] if admin else []
+    return render(
+        request,
+        "shops/shops.html",
+        {
+            "shops": shops,
+            "can_connect": admin,
+            "audit": audit,
+            "webhooks_on": bool(settings.TIKTOK_WEBHOOK_URL),
+        },
+    )
+
+
+@require_POST
+@admin_required
+def connect_start(request: HttpRequest) -> HttpResponse:
+    """Send the admin to TikTok's consent page with a fresh single-use state."""
+    try:
+        return redirect(services.connect_start(request=request))
+    except services.ConnectError as error:
+        messages.error(request, str(error))
+        return redirect("shops")
+
+
+@require_GET
+@admin_required
+def connect_callback(request: HttpRequest) -> HttpResponse:
+    """Where TikTok sends the admin back: check state, exchange the code, store the shops."""
+    state = request.GET.get("state")
+    try:
+        services.connect_check_state(request=request, state=state)
+        if (
+            request.GET.get("error")
+            or not request.GET.get("code")
+            or request.GET.get("code") == "null"
+        ):
+            raise services.ConnectError(
+                "The seller declined the authorization on TikTok, so nothing was connected."
+            )
+        result = services.connect_complete(code=request.GET["code"], user=request.user)
+    except services.ConnectError as error:
+        messages.error(request, str(error))
+        return redirect("shops")
+    names = ", ".join(shop.name for shop in result.shops)
+    verb = "Reconnected" if result.reconnected else "Connected"
+    messages.success(request, f"{verb} {result.authorization}: {names}.")
+    return redirect("shops")
+
+
+@require_POST
+@admin_required
+def shop_disconnect(request: HttpRequest, shop_id: int) -> HttpResponse:
+    shop = get_shop_or_404(request.user, pk=shop_id)
+    services.shop_disconnect(shop=shop, user=request.user)
+    messages.success(request, f"Disconnected {shop.name}. Its data stays, read-only.")
+    return redirect("shops")
+
+
+@admin_required
+def shop_members(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """Add or remove members of one shop (htmx partial of the shop card)."""
+    shop = get_shop_or_404(request.user, pk=shop_id)
+    User = get_user_model()
+    response_message = None
+    if request.method == "POST":
+        member = User.objects.filter(pk=request.POST.get("user")).first()
+        if member is None:
+            response_message = ("Pick a person to add or remove.", "warning")
+        else:
+            add = request.POST.get("action") == "add"
+            changed = services.shop_member_set(
+                shop=shop, member=member, is_member=add, actor=request.user
+            )
+            verb = "added to" if add else "removed from"
+            response_message = (
+                (f"{member.get_username()} {verb} {shop.name}.", "success")
+                if changed
+                else (f"No change for {member.get_username()}.", "info")
+            )
+    members = shop.members.order_by("username")
+    candidates = User.objects.filter(is_active=True).exclude(pk__in=members).order_by("username")
+    response = render(
+        request,
+        "shops/shops.html#members",
+        {"shop": shop, "members": members, "candidates": candidates},
+    )
+    if response_message:
+        with_toast(response, *response_message)
+    return response
+
+
+@csrf_exempt
+@login_not_required
+@require_POST
+def tiktok_webhook(request: HttpRequest) -> HttpResponse:
+    """TikTok's push: 200 with an empty body fast; 401 for a bad signature (nothing stored)."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.WEBHOOK_MAX_BYTES:
+        return HttpResponse(status=413)
+    body = request.body
+    if len(body) > settings.WEBHOOK_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        webhook_receive(raw_body=body, signature=request.headers.get("Authorization"))
+    except WebhookRejected as rejected:
+        return HttpResponse(status=rejected.status)
+    return HttpResponse(status=200)
