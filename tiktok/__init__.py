@@ -1,1 +1,1 @@
-"""The TikTok Shop Open API (202309+) on both sides of the wire: client and sandbox. No Django here."""
+"""The TikTok Shop Open API (202309+) on both sides of the wire. No Django in here."""
