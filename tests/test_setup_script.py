@@ -1,0 +1,75 @@
+"""The set-up behind `make run` / `make test`: each missing prerequisite is one clear line."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def dev(monkeypatch, tmp_path):
+    spec = importlib.util.spec_from_file_location("dev_script", ROOT / "scripts" / "dev.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ENV_FILE", tmp_path / ".env")
+    monkeypatch.setattr(module, "ensure_venv", lambda: None)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return module
+
+
+def test_a_wrong_database_url_is_one_line(dev, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    with pytest.raises(dev.SetupError) as error:
+        dev.resolve_database()
+    message = str(error.value)
+    assert message.startswith("DATABASE_URL does not connect (")
+    assert "\n" not in message
+
+
+def test_missing_postgres_binaries_name_the_fix(dev, monkeypatch):
+    monkeypatch.setattr(dev, "can_connect", lambda url: "connection refused")
+    monkeypatch.setattr(dev, "pg_bindir", lambda: None)
+    with pytest.raises(dev.SetupError, match="apt-get install postgresql"):
+        dev.resolve_database()
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(dev, monkeypatch):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        monkeypatch.setenv("PORT", str(port))
+        monkeypatch.setattr(dev, "resolve_database", lambda: pytest.fail("should stop earlier"))
+        with pytest.raises(dev.SetupError, match=f"port {port} is in use; .* set PORT"):
+            dev.command_run()
+
+
+def test_first_run_writes_secrets_once(dev, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TOKEN_ENCRYPTION_KEYS", raising=False)
+    dev.ensure_env_file()
+    first = dev.read_env_file()
+    assert len(first["SECRET_KEY"]) > 40 and first["TOKEN_ENCRYPTION_KEYS"]
+    dev.ensure_env_file()
+    assert dev.read_env_file() == first
+
+
+def test_the_script_prints_one_line_and_exits_1_on_a_setup_error():
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "dev.py"), "db"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "DATABASE_URL does not connect" in errors[0]
