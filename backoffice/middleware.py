@@ -8,8 +8,21 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 
+def content_security_policy() -> str:
+    """The policy from settings, with TikTok's consent host allowed as a form target.
+
+    Connect a shop is a POST whose redirect leads to the consent page, and browsers apply
+    form-action to that redirect too.
+    """
+    policy = settings.CONTENT_SECURITY_POLICY
+    consent_origin = "/".join(settings.TIKTOK_CONSENT_BASE.split("/")[:3])
+    if "form-action" in policy and consent_origin not in policy:
+        policy = policy.replace("form-action", f"form-action {consent_origin}", 1)
+    return policy
+
+
 class ContentSecurityPolicyMiddleware:
-    """Send the Content-Security-Policy from settings (scripts only from our own static files)."""
+    """Send the Content-Security-Policy (scripts only from our own static files)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -17,5 +30,5 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if settings.CONTENT_SECURITY_POLICY and not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("Content-Security-Policy", content_security_policy())
         return response

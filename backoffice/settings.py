@@ -146,14 +146,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CONTENT_SECURITY_POLICY = env(
-    "CONTENT_SECURITY_POLICY",
-    default=(
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
-        "base-uri 'self'; form-action 'self'"
-    ),
-)
 
 # --- jobs (django-q2) ---------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -190,6 +182,16 @@ TIKTOK_AUTH_BASE = env("TIKTOK_AUTH_BASE", default="https://auth.tiktok-shops.co
 TIKTOK_CONSENT_BASE = env("TIKTOK_CONSENT_BASE", default="https://services.tiktokshop.com")
 TIKTOK_WEBHOOK_URL = env("TIKTOK_WEBHOOK_URL", default="")
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
+
+# The consent host (TIKTOK_CONSENT_BASE) is added to form-action by the middleware.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'self'; form-action 'self'"
+    ),
+)
 # Requests per second per (app, shop, API), shared by all processes; TikTok's default is 50.
 TIKTOK_RATE_LIMIT = env.float("TIKTOK_RATE_LIMIT", default=50)
 # Refresh access tokens this long before they expire.

@@ -23,5 +23,5 @@ def role_name(user: AbstractBaseUser) -> str:
 
 
 def group(name: str) -> Group:
-    """The role's group (created by a data migration)."""
-    return Group.objects.get(name=name)
+    """The role's group (a data migration creates both; recreated if someone deleted it)."""
+    return Group.objects.get_or_create(name=name)[0]
