@@ -317,22 +317,25 @@ def command_run() -> int:
     ):
         if port_in_use(port):
             raise SetupError(f"port {port} is in use; stop what holds it or set {var} to another")
-    env = {**os.environ, "DATABASE_URL": resolve_database(), "PORT": str(web_port)}
+    # honcho gives each process its own PORT, so the Procfile reads WEB_PORT instead.
+    env = {**os.environ, "DATABASE_URL": resolve_database(), "WEB_PORT": str(web_port)}
     env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env.setdefault("DEBUG", settings.get("DEBUG", "true"))
     if sandbox_on:
         env["SANDBOX_PORT"] = str(sandbox_port)
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+        # With the sandbox on, the demo always talks to it (and to its demo app, unless .env
+        # names other credentials, which the Procfile then hands to the sandbox too).
         for key in ("TIKTOK_API_BASE", "TIKTOK_AUTH_BASE", "TIKTOK_CONSENT_BASE"):
-            env.setdefault(key, settings.get(key, sandbox_url))
-        env.setdefault("TIKTOK_WEBHOOK_URL", f"http://127.0.0.1:{web_port}/webhooks/tiktok")
+            env[key] = sandbox_url
+        env["TIKTOK_WEBHOOK_URL"] = f"http://127.0.0.1:{web_port}/webhooks/tiktok"
         # The sandbox's demo app (tiktok/sandbox/README.md); real credentials go in .env.
         for key, value in SANDBOX_APP.items():
-            env.setdefault(key, settings.get(key, value))
+            env[key] = settings.get(key) or value
+    # migrate also upserts the code-declared schedules (post_migrate).
     manage("migrate", "--noinput", "-v", "0", env=env)
-    manage("createcachetable", env=env)
+    manage("createcachetable", "-v", "0", env=env)
     manage("ensure_demo_admin", env=env)
-    manage("sync_schedules", env=env)
     print(f"\n  The back office: http://127.0.0.1:{web_port}/", flush=True)
     if sandbox_on:
         print(f"  The TikTok Shop sandbox: http://127.0.0.1:{sandbox_port}/_sandbox/\n", flush=True)

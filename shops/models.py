@@ -142,6 +142,11 @@ class Shop(models.Model):
     def is_connected(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def seller_type_label(self) -> str:
+        """CROSS_BORDER → Cross-border, LOCAL → Local."""
+        return self.seller_type.replace("_", "-").capitalize() if self.seller_type else ""
+
 
 class AuditEntry(models.Model):
     """Who connected, reconnected or disconnected what, and membership changes."""
