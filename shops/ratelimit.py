@@ -3,7 +3,7 @@
 Each caller reserves the next free slot (slots are 1/rate seconds apart) and sleeps until it,
 so however many workers call TikTok for one (app, shop, API), they stay under the limit
 together. The statement runs on its own autocommit connection, so the row is never held by a
-caller's transaction.
+caller's transaction. (Redis would do as well; PostgreSQL is what every deployment has.)
 """
 
 from __future__ import annotations
@@ -41,22 +41,28 @@ class PostgresRateLimiter:
         self.interval = 1.0 / rate
         self.alias = alias
         self._sleep = sleep
-        self._local = threading.local()
+        # One connection per process, shared by its threads: the statement takes well under a
+        # millisecond, so a lock costs nothing next to the requests it spaces out.
+        self._lock = threading.Lock()
+        self._conn: psycopg.Connection | None = None
 
     def _connection(self) -> psycopg.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
+        if self._conn is None or self._conn.closed:
             params = connections[self.alias].get_connection_params()
             params.pop("cursor_factory", None)
             params.pop("context", None)
-            conn = psycopg.connect(**params, autocommit=True)
-            self._local.conn = conn
-        return conn
+            self._conn = psycopg.connect(**params, autocommit=True)
+        return self._conn
 
     def reserve(self, key: str) -> float:
         """Take the next slot for `key`; return how many seconds to wait for it."""
-        with self._connection().cursor() as cursor:
-            slot, now = cursor.execute(_RESERVE, {"key": key, "interval": self.interval}).fetchone()
+        params = {"key": key, "interval": self.interval}
+        with self._lock:
+            try:
+                slot, now = self._connection().execute(_RESERVE, params).fetchone()
+            except psycopg.OperationalError:
+                self.close_unlocked()  # a dropped connection: reconnect once
+                slot, now = self._connection().execute(_RESERVE, params).fetchone()
         return max(0.0, float(slot) - float(now))
 
     def acquire(self, key: str) -> None:
@@ -66,13 +72,22 @@ class PostgresRateLimiter:
             self._sleep(wait)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        with self._lock:
+            self.close_unlocked()
+
+    def close_unlocked(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
 
 _shared: PostgresRateLimiter | None = None
+
+
+def close_shared_rate_limiter() -> None:
+    """Release the process-wide limiter's connection (tests, process shutdown)."""
+    if _shared is not None:
+        _shared.close()
 
 
 def shared_rate_limiter() -> PostgresRateLimiter | None:

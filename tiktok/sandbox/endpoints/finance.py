@@ -1,0 +1,281 @@
+"""Finance: daily statements, weekly payments, statement transactions per statement and order."""
+
+from __future__ import annotations
+
+import bisect
+from decimal import Decimal
+from typing import Any
+
+from ..app import Ctx, api
+from ..data import CANCELLED, DAY, UNPAID, Shop
+from ..pagination import filter_hash
+from ..state import SandboxError
+from ..views import facts, money, order_totals
+
+SETTLE_AFTER = 10  # an order is settled in the statement ten days after it was placed
+FEE_RATE = Decimal("0.08")
+FEE_FIXED = Decimal("0.30")
+
+
+def _days(ctx: Ctx, shop: Shop) -> tuple[int, int]:
+    """The first and last statement day (as day numbers since the epoch) of a shop."""
+    table = shop.orders
+    first = (table.create[0] // DAY + SETTLE_AFTER) if len(table) else ctx.store.now() // DAY
+    return first, ctx.store.now() // DAY
+
+
+def _order_money(shop: Shop, idx: int) -> dict[str, Decimal]:
+    totals = order_totals(facts(shop, idx))
+    revenue = totals["sub_total"]
+    fee = -(revenue * FEE_RATE + FEE_FIXED).quantize(Decimal("0.01"))
+    return {
+        "revenue": revenue,
+        "fee": fee,
+        "shipping": Decimal(0),
+        "adjustment": Decimal(0),
+        "settlement": revenue + fee,
+    }
+
+
+def _settled_positions(shop: Shop, day: int) -> range:
+    create = shop.orders.create
+    start = (day - SETTLE_AFTER) * DAY
+    return range(bisect.bisect_left(create, start), bisect.bisect_left(create, start + DAY))
+
+
+def _statement(ctx: Ctx, shop: Shop, day: int) -> dict[str, Any]:
+    cached = ctx.store.statement_cache.get((shop.no, day))
+    if cached is not None:
+        return cached
+    sums = dict.fromkeys(("revenue", "fee", "shipping", "adjustment", "settlement"), Decimal(0))
+    count = 0
+    for idx in _settled_positions(shop, day):
+        if shop.orders.status[idx] in (UNPAID, CANCELLED):
+            continue
+        count += 1
+        for key, value in _order_money(shop, idx).items():
+            sums[key] += value
+    week = (day - 3) // 7  # payments go out weekly
+    paid = (week + 1) * 7 + 3 <= ctx.store.now() // DAY
+    statement = {
+        "id": f"80{shop.no:03d}{day:07d}{(day * 7 + shop.salt) % 1000000:06d}",
+        "statement_time": day * DAY,
+        "settlement_amount": money(sums["settlement"]),
+        "currency": shop.currency,
+        "revenue_amount": money(sums["revenue"]),
+        "fee_amount": money(sums["fee"]),
+        "adjustment_amount": money(sums["adjustment"]),
+        "net_sales_amount": money(sums["revenue"]),
+        "shipping_cost_amount": money(sums["shipping"]),
+        "payment_status": "PAID" if paid else "PROCESSING",
+        "payment_id": f"81{shop.no:03d}{week:07d}{(week * 13 + shop.salt) % 1000000:06d}",
+        "payment_time": ((week + 1) * 7 + 3) * DAY if paid else 0,
+        "_count": count,
+        "_day": day,
+    }
+    ctx.store.statement_cache[(shop.no, day)] = statement
+    return statement
+
+
+def _public(statement: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in statement.items() if not k.startswith("_")}
+
+
+@api("GET", "/finance/{v}/statements", scope="seller.finance.info")
+def statements(ctx: Ctx) -> dict[str, Any]:
+    """Get Statements: one per day at 00:00 UTC; sort_field=statement_time is required."""
+    shop = ctx.require_shop()
+    _field, desc = ctx.sort(("statement_time",), "ASC", required=True)
+    size = ctx.page_size(1, 100, default=20)
+    lo = ctx.int_field(ctx.q, "statement_time_ge")
+    hi = ctx.int_field(ctx.q, "statement_time_lt")
+    status = ctx.q.get("payment_status")
+    if status and status not in ("PAID", "FAILED", "PROCESSING"):
+        raise SandboxError(
+            36009004, "Invalid parameter. `payment_status` must be PAID, FAILED or PROCESSING."
+        )
+    fingerprint = filter_hash([lo, hi, status, desc, shop.no])
+    after, _total = ctx.cursor(fingerprint)
+    first, last = _days(ctx, shop)
+    if lo is not None:
+        first = max(first, -(-lo // DAY))
+    if hi is not None:
+        last = min(last, (hi - 1) // DAY)
+    days = range(last, first - 1, -1) if desc else range(first, last + 1)
+    page, more = [], False
+    for day in days:
+        if after is not None and (day >= after if desc else day <= after):
+            continue
+        st = _statement(ctx, shop, day)
+        if status and st["payment_status"] != status:
+            continue
+        if len(page) == size:
+            more = True
+            break
+        page.append(st)
+    token = ctx.next_token(page[-1]["_day"], None, fingerprint, more) if page else ""
+    return {"statements": [_public(s) for s in page], "next_page_token": token}
+
+
+@api("GET", "/finance/{v}/payments", scope="seller.finance.info")
+def payments(ctx: Ctx) -> dict[str, Any]:
+    """Get Payments: weekly transfers of the week's statements; sort_field=create_time required."""
+    shop = ctx.require_shop()
+    _field, desc = ctx.sort(("create_time",), "ASC", required=True)
+    size = ctx.page_size(1, 100, default=20)
+    lo = ctx.int_field(ctx.q, "create_time_ge")
+    hi = ctx.int_field(ctx.q, "create_time_lt")
+    fingerprint = filter_hash([lo, hi, desc, shop.no])
+    after, _total = ctx.cursor(fingerprint)
+    first, last = _days(ctx, shop)
+    weeks = range((first - 3) // 7, (last - 3) // 7 + 1)
+    ordered = list(reversed(weeks)) if desc else list(weeks)
+    page, more = [], False
+    for week in ordered:
+        created = ((week + 1) * 7 + 3) * DAY
+        if (
+            created > ctx.store.now()
+            or (lo is not None and created < lo)
+            or (hi is not None and created >= hi)
+        ):
+            continue
+        if after is not None and (week >= after if desc else week <= after):
+            continue
+        if len(page) == size:
+            more = True
+            break
+        page.append(week)
+    result = []
+    for week in page:
+        days = [d for d in range(week * 7 + 3, week * 7 + 10) if first <= d <= last]
+        total = sum(
+            (Decimal(_statement(ctx, shop, d)["settlement_amount"]) for d in days), Decimal(0)
+        )
+        created = ((week + 1) * 7 + 3) * DAY
+        amount = {"value": money(total), "currency": shop.currency}
+        result.append(
+            {
+                "id": f"81{shop.no:03d}{week:07d}{(week * 13 + shop.salt) % 1000000:06d}",
+                "create_time": created,
+                "paid_time": created + 3600,
+                "status": "PAID",
+                "amount": amount,
+                "settlement_amount": amount,
+                "reserve_amount": {"value": "0.00", "currency": shop.currency},
+                "payment_amount_before_exchange": amount,
+                "exchange_rate": "1",
+                "bank_account": "****" + f"{shop.salt % 10000:04d}",
+            }
+        )
+    token = ctx.next_token(page[-1], None, fingerprint, more) if page else ""
+    return {"payments": result, "next_page_token": token}
+
+
+def _transaction(shop: Shop, idx: int) -> dict[str, Any]:
+    m = _order_money(shop, idx)
+    return {
+        "id": f"82{shop.no:03d}{idx:08d}{(idx * 17 + shop.salt) % 100000:05d}",
+        "type": "ORDER",
+        "order_id": shop.order_id(idx),
+        "order_create_time": shop.orders.create[idx],
+        "currency": shop.currency,
+        "settlement_amount": money(m["settlement"]),
+        "revenue_amount": money(m["revenue"]),
+        "fee_amount": money(m["fee"]),
+        "adjustment_amount": money(m["adjustment"]),
+        "shipping_cost_amount": money(m["shipping"]),
+        "net_sales_amount": money(m["revenue"]),
+        "platform_commission_amount": money(m["fee"]),
+        "adjustment_id": "",
+        "adjustment_order_id": "",
+    }
+
+
+@api(
+    "GET",
+    "/finance/{v}/statements/{statement_id}/statement_transactions",
+    scope="seller.finance.info",
+)
+def statement_transactions(ctx: Ctx) -> dict[str, Any]:
+    """Get Statement Transactions: the orders a statement settled; sort_field=order_create_time."""
+    shop = ctx.require_shop()
+    _field, desc = ctx.sort(("order_create_time",), "ASC", required=True)
+    size = ctx.page_size(1, 100, default=20)
+    statement_id = ctx.params["statement_id"]
+    if (
+        len(statement_id) != 18
+        or statement_id[:5] != f"80{shop.no:03d}"
+        or not statement_id[5:12].isdigit()
+    ):
+        raise SandboxError(36009004, "Invalid parameter. Unknown `statement_id`.")
+    day = int(statement_id[5:12])
+    first, last = _days(ctx, shop)
+    st = _statement(ctx, shop, day) if first <= day <= last else None
+    if st is None or st["id"] != statement_id:
+        raise SandboxError(36009004, "Invalid parameter. Unknown `statement_id`.")
+    fingerprint = filter_hash([statement_id, desc])
+    after, _total = ctx.cursor(fingerprint)
+    positions = [
+        i for i in _settled_positions(shop, day) if shop.orders.status[i] not in (UNPAID, CANCELLED)
+    ]
+    if desc:
+        positions.reverse()
+    if after is not None:
+        positions = [i for i in positions if (i < after if desc else i > after)]
+    page = positions[:size]
+    token = (
+        ctx.next_token(page[-1], st["_count"], fingerprint, len(positions) > size) if page else ""
+    )
+    header = {
+        k: st[k]
+        for k in (
+            "settlement_amount",
+            "revenue_amount",
+            "fee_amount",
+            "adjustment_amount",
+            "net_sales_amount",
+            "shipping_cost_amount",
+            "currency",
+        )
+    }
+    return {
+        "statement_id": statement_id,
+        "statement_time": st["statement_time"],
+        **header,
+        "total_count": st["_count"],
+        "next_page_token": token,
+        "statement_transactions": [_transaction(shop, i) for i in page],
+    }
+
+
+@api("GET", "/finance/{v}/orders/{order_id}/statement_transactions", scope="seller.finance.info")
+def order_transactions(ctx: Ctx) -> dict[str, Any]:
+    """Get Order Statement Transactions: the settlement of one order, once it is settled."""
+    shop = ctx.require_shop()
+    idx = shop.order_idx(ctx.params["order_id"])
+    if idx is None:
+        raise SandboxError(21008111, "The order or package does not belong to the current seller.")
+    create = shop.orders.create[idx]
+    settled = create // DAY + SETTLE_AFTER <= ctx.store.now() // DAY and shop.orders.status[
+        idx
+    ] not in (UNPAID, CANCELLED)
+    rows = []
+    if settled:
+        tx = _transaction(shop, idx)
+        f = facts(shop, idx)
+        tx["sku_statement_transactions"] = [
+            {
+                "sku_id": sku.id,
+                "sku_name": ", ".join(v for v in (sku.color, sku.size) if v),
+                "product_name": shop.products[sku.product_id].title,
+                "quantity": 1,
+                "settlement_amount": money(price),
+            }
+            for sku, price in f.lines
+        ]
+        rows.append(tx)
+    return {
+        "order_id": shop.order_id(idx),
+        "order_create_time": create,
+        "statement_transactions": rows,
+    }
