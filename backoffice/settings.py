@@ -213,14 +213,37 @@ TIKTOK_WEBHOOK_EVENTS = env.list(
     ],
 )
 # Jobs queued (with the shop's id) whenever a shop is connected or reconnected.
-SHOP_CONNECTED_JOBS = ["shops.tasks.register_webhooks"]
+SHOP_CONNECTED_JOBS = ["shops.tasks.register_webhooks", "shops.tasks.sync_connected_shop"]
 # Largest webhook body accepted, in bytes.
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1_000_000)
 # Which job handles which webhook type (dotted paths, like middleware); shops handles 6 and 7.
 WEBHOOK_HANDLERS: dict[int, str] = {
+    1: "orders.webhooks.handle_order_event",
+    3: "orders.webhooks.handle_order_event",
+    4: "fulfillment.webhooks.handle_package_event",
+    5: "catalog.webhooks.handle_product_event",
     6: "shops.webhooks.handle_deauthorization",
     7: "shops.webhooks.handle_upcoming_expiration",
+    11: "fulfillment.webhooks.handle_cancellation_event",
+    12: "fulfillment.webhooks.handle_return_event",
+    15: "catalog.webhooks.handle_product_event",
+    16: "catalog.webhooks.handle_product_event",
 }
+# The mirror: which syncer mirrors which resource, in the order a shop's full sync runs them
+# (catalog first so order lines find their SKUs, orders before the packages that point at them).
+SYNC_RESOURCES: dict[str, str] = {
+    "products": "catalog.sync.ProductSyncer",
+    "orders": "orders.sync.OrderSyncer",
+    "packages": "fulfillment.sync.PackageSyncer",
+    "returns": "fulfillment.sync.ReturnSyncer",
+    "cancellations": "fulfillment.sync.CancellationSyncer",
+}
+# Minutes between scheduled incremental syncs (they reconcile whatever webhooks missed).
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+# Incremental syncs re-read changes from this many minutes before the last complete run.
+SYNC_OVERLAP_MINUTES = env.int("SYNC_OVERLAP_MINUTES", default=10)
+# Pages a sync fetches ahead (in a thread) while it stores the current one; 0 turns it off.
+SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
 
 # --- logging ------------
 LOGGING = {

@@ -16,8 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("shops.urls")),
-    *[
-        path(f"{name}/", views.section, {"name": name}, name=name)
-        for name in ("products", "orders", "fulfillment", "returns")
-    ],
+    path("products/", include("catalog.urls")),
+    path("orders/", include("orders.urls")),
+    path("", include("fulfillment.urls")),
 ]

@@ -1,4 +1,4 @@
-"""The home dashboard, the health check, and the sections that list what the mirror holds."""
+"""The home dashboard and the health check."""
 
 from __future__ import annotations
 
@@ -16,29 +16,6 @@ from shops.worker import seconds_since, worker_status
 def dashboard(request: HttpRequest) -> HttpResponse:
     """What needs attention today, or how to start when no shop is connected."""
     return render(request, "dashboard.html", {"can_connect": is_admin(request.user)})
-
-
-SECTIONS = {
-    "products": ("Products", "box-seam", "Every shop's catalog with bulk price and stock edits."),
-    "orders": ("Orders", "receipt", "Orders from every shop, with filters and the ship-by clock."),
-    "fulfillment": (
-        "Fulfillment",
-        "truck",
-        "Packages to ship, labels, packing slips and tracking.",
-    ),
-    "returns": (
-        "Returns",
-        "arrow-return-left",
-        "Returns and cancellations waiting for a decision.",
-    ),
-}
-
-
-def section(request: HttpRequest, name: str) -> HttpResponse:
-    """A section whose data arrives once a shop is connected and mirrored."""
-    title, icon, about = SECTIONS[name]
-    context = {"title": title, "icon": icon, "about": about, "can_connect": is_admin(request.user)}
-    return render(request, "section.html", context)
 
 
 def worker_badge(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shops import services, tokens, webhooks
+from shops import services, sync, tokens, webhooks
+from shops.models import SyncRun
 
 
 def process_webhook(event_id: int) -> str:
@@ -15,3 +16,11 @@ def register_webhooks(shop_id: int) -> list[str]:
 
 def refresh_expiring_tokens() -> int:
     return tokens.refresh_expiring_tokens()
+
+
+def run_sync(run_id: int) -> str:
+    return sync.sync_run(run_id=run_id).status
+
+
+def sync_connected_shop(shop_id: int) -> list[str]:
+    return [run.status for run in sync.sync_shop(shop_id=shop_id, kind=SyncRun.Kind.FULL)]

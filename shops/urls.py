@@ -8,5 +8,12 @@ urlpatterns = [
     path("shops/connect/callback", views.connect_callback, name="shops-callback"),
     path("shops/<int:shop_id>/disconnect/", views.shop_disconnect, name="shop-disconnect"),
     path("shops/<int:shop_id>/members/", views.shop_members, name="shop-members"),
+    path("shops/<int:shop_id>/sync/", views.shop_sync, name="shop-sync"),
+    path("shops/<int:shop_id>/sync/history/", views.shop_sync_history, name="shop-sync-history"),
+    path(
+        "shops/<int:shop_id>/sync/<slug:resource>/retry/",
+        views.shop_sync_retry,
+        name="shop-sync-retry",
+    ),
     path("webhooks/tiktok", views.tiktok_webhook, name="tiktok-webhook"),
 ]

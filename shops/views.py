@@ -7,15 +7,15 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from shops import services
+from shops import services, sync
 from shops.access import admin_required, get_shop_or_404, visible_shops
 from shops.htmx import with_toast
-from shops.models import AuditEntry
+from shops.models import AuditEntry, Shop, SyncRun
 from shops.roles import is_admin
 from shops.webhooks import WebhookRejected, webhook_receive
 
@@ -31,6 +31,8 @@ def shops_page(request: HttpRequest) -> HttpResponse:
     )
     admin = is_admin(request.user)
     audit = AuditEntry.objects.select_related("actor", "shop")[:15] if admin else []
+    shops = list(shops)
+    _attach_sync(shops)
     return render(
         request,
         "shops/shops.html",
@@ -41,6 +43,46 @@ def shops_page(request: HttpRequest) -> HttpResponse:
             "webhooks_on": bool(settings.TIKTOK_WEBHOOK_URL),
         },
     )
+
+
+def _attach_sync(shops: list[Shop]) -> None:
+    """Give each shop card its resources' sync state and latest run."""
+    overview = sync.sync_overview(shops)
+    for shop in shops:
+        shop.sync_rows = overview[shop.pk]
+        shop.sync_active = sync.any_active({shop.pk: overview[shop.pk]})
+
+
+@require_GET
+def shop_sync(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The mirror's state for one shop (htmx partial, polled while a run is active)."""
+    shop = get_shop_or_404(request.user, pk=shop_id)
+    _attach_sync([shop])
+    return render(request, "shops/shops.html#sync", {"shop": shop})
+
+
+@require_GET
+def shop_sync_history(request: HttpRequest, shop_id: int) -> HttpResponse:
+    """The shop's latest sync runs with their counts, requests, duration and errors."""
+    shop = get_shop_or_404(request.user, pk=shop_id)
+    runs = SyncRun.objects.filter(shop=shop).order_by("-created_at")[:20]
+    return render(request, "shops/shops.html#sync-history", {"shop": shop, "runs": runs})
+
+
+@require_POST
+def shop_sync_retry(request: HttpRequest, shop_id: int, resource: str) -> HttpResponse:
+    """Run a resource's mirror again; a stopped run resumes from its saved cursor."""
+    shop = get_shop_or_404(request.user, pk=shop_id)
+    if resource not in sync.resources():
+        raise Http404("unknown resource")
+    if not shop.is_connected:
+        message, level = f"{shop.name} is not connected: reconnect it first.", "warning"
+    else:
+        sync.sync_retry(shop_id=shop.pk, resource=resource)
+        message, level = f"{resource.title()} of {shop.name} will sync again.", "info"
+    _attach_sync([shop])
+    response = render(request, "shops/shops.html#sync", {"shop": shop})
+    return with_toast(response, message, level)
 
 
 @require_POST

@@ -1,0 +1,439 @@
+"""Benchmark the mirror against a sandbox: throughput, the rate-limit bound, incremental cost,
+memory, webhook-to-database latency and the orders list's server time.
+
+    python -m benchmarks.mirror --orders 100000
+
+Uses its own database (`<dev database>_bench` on the DATABASE_URL server), created, migrated
+and emptied by the command, so development data is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ANCHOR = 1_760_000_400
+RATE = 50
+
+
+def bench_database_url(url: str, suffix: str = "_bench") -> str:
+    """The dev server's URL with a database of its own."""
+    parts = urlsplit(url)
+    name = (parts.path.lstrip("/") or "backoffice") + suffix
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'create database "{name}"')
+
+
+def setup_django(url: str, *, migrate: bool = True) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    if not os.environ.get("TOKEN_ENCRYPTION_KEYS"):
+        from cryptography.fernet import Fernet
+
+        os.environ["TOKEN_ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if migrate:
+        call_command("migrate", verbosity=0)
+    from django_q.conf import Conf
+
+    # Webhook jobs run inline right after the intake commits (no worker process to start).
+    Conf.SYNC = True
+    settings.SECURE_SSL_REDIRECT = False
+    # No collectstatic for a benchmark: serve static names as they are.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    settings.SHOP_CONNECTED_JOBS = []
+    settings.TIKTOK_WEBHOOK_URL = ""
+    settings.LOGGING_CONFIG = None
+    import logging
+
+    logging.getLogger().setLevel(logging.ERROR)
+    for name in ("tiktok", "shops", "httpx", "django-q", "django"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def empty_database() -> None:
+    from django.db import connection
+
+    tables = [
+        "orders_orderline",
+        "orders_order",
+        "fulfillment_package",
+        "fulfillment_return",
+        "fulfillment_cancellation",
+        "catalog_inventory",
+        "catalog_sku",
+        "catalog_product",
+        "catalog_warehouse",
+        "shops_syncrun",
+        "shops_syncstate",
+        "shops_webhookevent",
+        "shops_auditentry",
+        "shops_shop_members",
+        "shops_shop",
+        "shops_authorization",
+        "shops_ratelimitslot",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"truncate {', '.join(tables)} cascade")
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("orders_order", "orders_orderline", "catalog_product", "catalog_sku"):
+            cursor.execute(f"analyze {table}")
+
+
+def sandbox_config(orders: int, products: int, rate_limit: int, **extra: Any):
+    from tiktok.sandbox import SandboxConfig
+
+    return SandboxConfig(
+        seed=3,
+        sellers=1,
+        products=products,
+        orders=orders,
+        anchor=ANCHOR,
+        rate_limit=rate_limit,
+        threads=8,
+        **extra,
+    )
+
+
+def start_sandbox(orders: int, products: int, rate_limit: int, **extra: Any):
+    """A sandbox in a thread of this process (its state object stays reachable)."""
+    from tiktok.sandbox import start_in_thread
+
+    return start_in_thread(sandbox_config(orders, products, rate_limit, **extra))
+
+
+def _serve_sandbox(pipe: Any, orders: int, products: int, rate_limit: int) -> None:
+    from tiktok.sandbox import start_in_thread
+
+    handle = start_in_thread(sandbox_config(orders, products, rate_limit))
+    cfg = handle.config
+    pipe.send((handle.url, cfg.app_key, cfg.app_secret, cfg.service_id))
+    pipe.recv()
+    handle.stop()
+
+
+class SandboxProcess:
+    """A sandbox in a process of its own, as TikTok would be: its CPU is not the mirror's."""
+
+    def __init__(self, orders: int, products: int, rate_limit: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve_sandbox, args=(child, orders, products, rate_limit), daemon=True
+        )
+        self.process.start()
+        self.url, app_key, app_secret, service_id = self.pipe.recv()
+        self.config = argparse.Namespace(
+            app_key=app_key, app_secret=app_secret, service_id=service_id
+        )
+
+    def stop(self) -> None:
+        self.pipe.send("stop")
+        self.process.join(timeout=10)
+
+
+def connect(handle, rate_limit: float):
+    """Point the product at the sandbox and connect its shop through the OAuth code path."""
+    import httpx
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from shops.services import connect_complete
+
+    settings.TIKTOK_API_BASE = settings.TIKTOK_AUTH_BASE = handle.url
+    settings.TIKTOK_CONSENT_BASE = handle.url
+    settings.TIKTOK_APP_KEY = handle.config.app_key
+    settings.TIKTOK_APP_SECRET = handle.config.app_secret
+    settings.TIKTOK_SERVICE_ID = handle.config.service_id
+    settings.TIKTOK_RATE_LIMIT = rate_limit
+    with httpx.Client(base_url=handle.url, trust_env=False) as http:
+        code = http.post("/_sandbox/auth_code", json={}).json()["code"]
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_superuser": True, "is_staff": True}
+    )
+    return connect_complete(code=code, user=user).shops[0], user
+
+
+def timed_run(shop, resource: str, kind: str):
+    from shops.sync import sync_request, sync_run
+
+    run = sync_request(shop_id=shop.pk, resource=resource, kind=kind, enqueue=False)
+    started = time.perf_counter()
+    run = sync_run(run_id=run.pk)
+    elapsed = time.perf_counter() - started
+    if run.status != "succeeded":
+        raise SystemExit(f"{resource} sync failed: {run.error}")
+    return run, elapsed
+
+
+def list_time(user, params: dict[str, str] | None = None, repeats: int = 7) -> float:
+    """Median server time of the orders list's first page (the full view, in-process)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        response = client.get("/orders/", params or {})
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(samples[1:])
+
+
+def expected_counts(handle) -> dict[str, int]:
+    import httpx
+
+    with httpx.Client(base_url=handle.url, trust_env=False) as http:
+        shop = http.get("/_sandbox/counts").json()["shops"][0]
+    return {"orders": shop["orders"], "products": shop["products"]}
+
+
+def _sync_in_child(pipe: Any, url: str, shop_id: int, resource_name: str, api: dict) -> None:
+    setup_django(url, migrate=False)
+    from django.conf import settings
+
+    for name, value in api.items():
+        setattr(settings, name, value)
+    from shops.models import Shop
+
+    run, elapsed = timed_run(Shop.objects.get(pk=shop_id), resource_name, "full")
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pipe.send({"orders": run.done, "requests": run.requests, "seconds": elapsed, "kib": peak_kib})
+
+
+def sync_in_process(url: str, shop_id: int, resource_name: str) -> dict[str, Any]:
+    """Run one full sync in a fresh process and report its peak resident memory too."""
+    from django.conf import settings
+
+    api = {
+        name: getattr(settings, name)
+        for name in (
+            "TIKTOK_API_BASE",
+            "TIKTOK_AUTH_BASE",
+            "TIKTOK_APP_KEY",
+            "TIKTOK_APP_SECRET",
+            "TIKTOK_SERVICE_ID",
+            "TIKTOK_RATE_LIMIT",
+        )
+    }
+    context = multiprocessing.get_context("spawn")
+    pipe, child = context.Pipe()
+    process = context.Process(
+        target=_sync_in_child, args=(child, url, shop_id, resource_name, api), daemon=True
+    )
+    process.start()
+    result = pipe.recv()
+    process.join(timeout=30)
+    return result
+
+
+def bench_throughput(orders: int, products: int) -> dict[str, Any]:
+    """Rate limit off: full mirror of every resource, then an incremental re-sync."""
+    from orders.models import Order, OrderLine
+
+    empty_database()
+    handle = SandboxProcess(orders, products, rate_limit=0)
+    try:
+        shop, user = connect(handle, rate_limit=0)
+        result: dict[str, Any] = {"resources": {}}
+        for resource in ("products", "orders", "packages", "returns", "cancellations"):
+            run, elapsed = timed_run(shop, resource, "full")
+            result["resources"][resource] = {
+                "items": run.done,
+                "seconds": elapsed,
+                "per_second": run.done / elapsed if elapsed else 0,
+                "requests": run.requests,
+            }
+        expected = expected_counts(handle)
+        result["orders_match"] = Order.objects.filter(shop=shop).count() == expected["orders"]
+        result["lines"] = OrderLine.objects.filter(shop=shop).count()
+        incremental = {}
+        for resource in ("products", "orders", "packages", "returns", "cancellations"):
+            run, elapsed = timed_run(shop, resource, "incremental")
+            incremental[resource] = {"seconds": elapsed, "requests": run.requests}
+        result["incremental"] = incremental
+        analyze()
+        list_time(user)
+        result["list_seconds"] = list_time(user)
+        result["list_filtered_seconds"] = list_time(user, {"status": "AWAITING_SHIPMENT"})
+        return result
+    finally:
+        handle.stop()
+
+
+def bench_rate_limited(url: str, orders: int, products: int) -> dict[str, Any]:
+    """50 requests/s on both sides: the orders mirror (in a process of its own) against the
+    bound the limit implies, and that process's peak memory."""
+    empty_database()
+    handle = SandboxProcess(orders, products, rate_limit=RATE)
+    try:
+        shop, _ = connect(handle, rate_limit=RATE)
+        result = sync_in_process(url, shop.pk, "orders")
+        bound = result["requests"] / RATE
+        return {
+            **result,
+            "bound_seconds": bound,
+            "ratio": result["seconds"] / bound if bound else 0,
+            "peak_bytes": result["kib"] * 1024,
+        }
+    finally:
+        handle.stop()
+
+
+def bench_webhooks(seconds: float, pace: float) -> dict[str, Any]:
+    """Live mode posting signed webhooks to the app over HTTP: change-to-database latency."""
+    from django.core.wsgi import get_wsgi_application
+    from waitress.server import create_server
+
+    from shops.models import WebhookEvent
+    from shops.sync import sync_shop
+
+    empty_database()
+    server = create_server(get_wsgi_application(), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}/webhooks/tiktok"
+    handle = start_sandbox(2000, 20, rate_limit=RATE, webhook_url=url)
+    emitted: dict[str, float] = {}
+    notify = handle.app.store.notify
+
+    def recording(shop, event_type, payload):
+        emitted[str(payload.get("tts_notification_id"))] = time.time()
+        notify(shop, event_type, payload)
+
+    handle.app.store.notify = recording
+    try:
+        shop, _ = connect(handle, rate_limit=RATE)
+        sync_shop(shop_id=shop.pk)
+        handle.app.live.configure(True, pace)
+        time.sleep(seconds)
+        handle.app.live.configure(False)
+        time.sleep(2)
+        latencies = []
+        statuses: dict[str, int] = {}
+        for event in WebhookEvent.objects.all():
+            statuses[event.status] = statuses.get(event.status, 0) + 1
+            sent = emitted.get(event.notification_id)
+            if sent and event.processed_at:
+                latencies.append(event.processed_at.timestamp() - sent)
+        latencies.sort()
+        return {
+            "events": len(latencies),
+            "statuses": statuses,
+            "p50": statistics.median(latencies) if latencies else None,
+            "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else None,
+        }
+    finally:
+        handle.app.store.notify = notify
+        handle.stop()
+        server.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--products", type=int, default=500)
+    parser.add_argument("--small", type=int, default=0, help="comparison size (default orders/10)")
+    parser.add_argument("--webhook-seconds", type=float, default=15.0)
+    parser.add_argument("--webhook-pace", type=float, default=0.05)
+    args = parser.parse_args(argv)
+    small = args.small or max(args.orders // 10, 1000)
+
+    url = bench_database_url(os.environ.get("DATABASE_URL") or sys.exit("set DATABASE_URL"))
+    ensure_database(url)
+    setup_django(url)
+    print(f"benchmark database: {urlsplit(url).path.lstrip('/')}")
+
+    big = bench_throughput(args.orders, args.products)
+    res = big["resources"]
+    print(f"\n== rate limit off, {args.orders:,} orders ==")
+    for name, r in res.items():
+        print(
+            f"  {name:<14} {r['items']:>8,} in {r['seconds']:7.2f} s = {r['per_second']:>9,.0f}/s"
+            f"  ({r['requests']:,} requests)"
+        )
+    print(f"  order lines    {big['lines']:>8,}; orders equal the sandbox: {big['orders_match']}")
+    orders_rate = res["orders"]["per_second"]
+    print(
+        f"  orders/s {orders_rate:,.0f} (target >= 5,000); "
+        f"products/s {res['products']['per_second']:,.0f}"
+    )
+    print("\n== incremental re-sync, nothing changed ==")
+    for name, r in big["incremental"].items():
+        print(f"  {name:<14} {r['seconds']:.3f} s, {r['requests']} requests (target <= 2, < 1 s)")
+
+    tiny = bench_throughput(1000, 50)
+    mid = bench_throughput(small, args.products) if small != 1000 else tiny
+    print("\n== orders list server time (first page, median) ==")
+    for size, result in ((1000, tiny), (small, mid), (args.orders, big)):
+        print(
+            f"  {size:>8,} orders: {result['list_seconds'] * 1000:6.1f} ms"
+            f"  (status filter {result['list_filtered_seconds'] * 1000:.1f} ms)"
+        )
+    ratio = big["list_seconds"] / tiny["list_seconds"]
+    print(f"  {args.orders:,} vs 1,000: {ratio:.2f}x (target <= 1.5x)")
+
+    limited = bench_rate_limited(url, args.orders, args.products)
+    limited_small = bench_rate_limited(url, small, args.products)
+    print(f"\n== {RATE} req/s limit on, {args.orders:,} orders ==")
+    print(
+        f"  {limited['orders']:,} orders in {limited['seconds']:.1f} s; bound "
+        f"{limited['requests']} requests / {RATE}/s = {limited['bound_seconds']:.1f} s; "
+        f"ratio {limited['ratio']:.3f} (target <= 1.1)"
+    )
+    growth = limited["peak_bytes"] / limited_small["peak_bytes"]
+    print(
+        f"  peak RSS of the sync process: {limited['peak_bytes'] / 2**20:.1f} MiB at "
+        f"{args.orders:,}, {limited_small['peak_bytes'] / 2**20:.1f} MiB at {small:,} "
+        f"({(growth - 1) * 100:+.0f}%, target <= +20%)"
+    )
+
+    hooks = bench_webhooks(args.webhook_seconds, args.webhook_pace)
+    print("\n== webhook to database (live mode) ==")
+    if hooks["p50"] is None:
+        print(f"  no events measured: {hooks}")
+    else:
+        print(
+            f"  {hooks['events']} events: p50 {hooks['p50'] * 1000:.0f} ms, p95 "
+            f"{hooks['p95'] * 1000:.0f} ms (target p95 <= 2000 ms); {hooks['statuses']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

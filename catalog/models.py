@@ -1,0 +1,159 @@
+"""The mirrored catalog: warehouses, products, SKUs with prices, and stock per SKU and warehouse."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from catalog.fields import RawJSONField
+from shops.models import Shop
+
+
+class Warehouse(models.Model):
+    """A seller warehouse of one shop; SALES warehouses hold stock."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="warehouses")
+    tiktok_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=255, blank=True)
+    type = models.CharField(max_length=32, blank=True)
+    effect_status = models.CharField(max_length=32, blank=True)
+    is_default = models.BooleanField(default=False)
+    region_code = models.CharField(max_length=8, blank=True)
+    raw = RawJSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_warehouse_per_shop_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.tiktok_id
+
+
+class ProductQuerySet(models.QuerySet):
+    def for_shops(self, shops) -> ProductQuerySet:
+        return self.filter(shop__in=shops)
+
+    def live(self) -> ProductQuerySet:
+        """Products still on TikTok (not deleted there)."""
+        return self.filter(deleted_at__isnull=True)
+
+    def search(self, text: str) -> ProductQuerySet:
+        """Title contains the text (case-insensitive), or a seller SKU starts with it (exactly)."""
+        text = text.strip()
+        if not text:
+            return self
+        sku_match = Sku.objects.filter(product=models.OuterRef("pk"), seller_sku__startswith=text)
+        return self.filter(models.Q(title__icontains=text) | models.Exists(sku_match))
+
+
+class Product(models.Model):
+    """A listing of one shop, with totals over its SKUs kept for fast lists."""
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        PENDING = "PENDING", "In review"
+        FAILED = "FAILED", "Review failed"
+        ACTIVATE = "ACTIVATE", "Live"
+        SELLER_DEACTIVATED = "SELLER_DEACTIVATED", "Deactivated by seller"
+        PLATFORM_DEACTIVATED = "PLATFORM_DEACTIVATED", "Deactivated by TikTok"
+        FREEZE = "FREEZE", "Frozen"
+        DELETED = "DELETED", "Deleted"
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    tiktok_id = models.CharField(max_length=32)
+    title = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    audit_status = models.CharField(max_length=32, blank=True)
+    category_id = models.CharField(max_length=32, blank=True)
+    main_image_url = models.URLField(max_length=1000, blank=True)
+    create_time = models.DateTimeField(null=True, blank=True)
+    update_time = models.DateTimeField(null=True, blank=True)
+    sku_count = models.PositiveIntegerField(default=0)
+    stock_total = models.IntegerField(default=0)
+    price_min = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=8, blank=True)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we learned TikTok no longer has the product."
+    )
+    raw = RawJSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-update_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_product_per_shop_id")
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-update_time", "-id"], name="product_shop_updated"),
+            models.Index(
+                fields=["shop", "status", "-update_time", "-id"], name="product_shop_status"
+            ),
+            models.Index(fields=["-update_time", "-id"], name="product_updated"),
+            models.Index(fields=["status", "-update_time", "-id"], name="product_status_updated"),
+            models.Index(fields=["shop", "stock_total"], name="product_shop_stock"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.tiktok_id
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None or self.status == self.Status.DELETED
+
+    @property
+    def status_label(self) -> str:
+        return dict(self.Status.choices).get(self.status, self.status.title() or "—")
+
+
+class Sku(models.Model):
+    """A sellable variant: price, list price, seller SKU and its stock total."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
+    tiktok_id = models.CharField(max_length=32)
+    # C collation: the btree index then serves exact and prefix (LIKE 'X%') searches.
+    seller_sku = models.CharField(max_length=100, blank=True, db_collation="C")
+    name = models.CharField(max_length=255, blank=True)
+    price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    tax_exclusive_price = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    list_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    stock_total = models.IntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    raw = RawJSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["seller_sku", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_sku_per_shop_id")
+        ]
+        indexes = [
+            models.Index(fields=["seller_sku"], name="sku_seller_sku_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return self.seller_sku or self.tiktok_id
+
+
+class Inventory(models.Model):
+    """Stock of one SKU in one warehouse."""
+
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="inventory")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    quantity = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "inventory"
+        constraints = [
+            models.UniqueConstraint(fields=["sku", "warehouse"], name="one_stock_per_warehouse")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} @ {self.warehouse}: {self.quantity}"

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from catalog import views
+
+urlpatterns = [
+    path("", views.product_list, name="products"),
+    path("export.csv", views.product_export, name="products-export"),
+]

@@ -1,0 +1,135 @@
+"""The mirrored after-order work: packages, returns with their lines, cancellations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+
+from catalog.fields import RawJSONField
+from orders.models import Order
+from shops.models import Shop
+
+
+class Package(models.Model):
+    """A parcel of one or more orders' lines (the lines name it by its TikTok id)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="packages")
+    tiktok_id = models.CharField(max_length=32)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="packages"
+    )
+    order_tiktok_id = models.CharField(max_length=32, blank=True)
+    order_tiktok_ids = models.JSONField(default=list, blank=True)
+    line_item_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    sub_status = models.CharField(max_length=64, blank=True)
+    create_time = models.DateTimeField(null=True, blank=True)
+    update_time = models.DateTimeField(null=True, blank=True)
+    shipping_type = models.CharField(max_length=16, blank=True)
+    handover_method = models.CharField(max_length=16, blank=True)
+    shipping_provider_name = models.CharField(max_length=255, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    raw = RawJSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-create_time", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_package_per_shop_id")
+        ]
+        indexes = [
+            models.Index(fields=["-create_time", "-id"], name="package_created"),
+            models.Index(fields=["shop", "-create_time", "-id"], name="package_shop_created"),
+            models.Index(
+                fields=["shop", "status", "-create_time", "-id"], name="package_shop_status"
+            ),
+            models.Index(fields=["status", "-create_time", "-id"], name="package_status_created"),
+            models.Index(fields=["shop", "order_tiktok_id"], name="package_shop_order"),
+            models.Index(fields=["tracking_number"], name="package_tracking"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tiktok_id
+
+
+class AfterSale(models.Model):
+    """What returns and cancellations share: the order, status, refund and the next deadline."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    tiktok_id = models.CharField(max_length=32)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="%(class)ss"
+    )
+    order_tiktok_id = models.CharField(max_length=32, blank=True)
+    type = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=64, blank=True)
+    role = models.CharField(max_length=16, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    reason_text = models.CharField(max_length=500, blank=True)
+    currency = models.CharField(max_length=8, blank=True)
+    refund_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    next_action = models.CharField(max_length=64, blank=True)
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text="When the seller's next action is due."
+    )
+    create_time = models.DateTimeField(null=True, blank=True)
+    update_time = models.DateTimeField(null=True, blank=True)
+    lines = models.JSONField(
+        default=list, blank=True, help_text="The order lines covered, with their refunds."
+    )
+    raw = RawJSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["-create_time", "-id"]
+
+    def __str__(self) -> str:
+        return self.tiktok_id
+
+    @property
+    def is_due(self) -> bool:
+        return self.deadline is not None and bool(self.next_action)
+
+    def deadline_passed(self, now: datetime) -> bool:
+        return self.deadline is not None and self.deadline < now
+
+
+class Return(AfterSale):
+    """A buyer's return or refund request."""
+
+    arbitration_status = models.CharField(max_length=32, blank=True)
+    return_tracking_number = models.CharField(max_length=100, blank=True)
+
+    class Meta(AfterSale.Meta):
+        abstract = False
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_return_per_shop_id")
+        ]
+        indexes = [
+            models.Index(fields=["-create_time", "-id"], name="return_created"),
+            models.Index(fields=["shop", "-create_time", "-id"], name="return_shop_created"),
+            models.Index(fields=["shop", "status", "-create_time"], name="return_shop_status"),
+            models.Index(fields=["shop", "deadline"], name="return_shop_deadline"),
+            models.Index(fields=["shop", "order_tiktok_id"], name="return_shop_order"),
+        ]
+
+
+class Cancellation(AfterSale):
+    """A request to cancel (part of) an order, by the buyer, the seller or the platform."""
+
+    class Meta(AfterSale.Meta):
+        abstract = False
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "tiktok_id"], name="one_cancellation_per_shop_id"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["-create_time", "-id"], name="cancel_created"),
+            models.Index(fields=["shop", "-create_time", "-id"], name="cancel_shop_created"),
+            models.Index(fields=["shop", "status", "-create_time"], name="cancel_shop_status"),
+            models.Index(fields=["shop", "deadline"], name="cancel_shop_deadline"),
+            models.Index(fields=["shop", "order_tiktok_id"], name="cancel_shop_order"),
+        ]

@@ -1,0 +1,201 @@
+"""Writing the fulfillment mirror: packages, returns and cancellations, in bulk or by id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from fulfillment.models import AfterSale, Cancellation, Package, Return
+from orders.models import Order
+from shops.gateway import client_for_shop
+from shops.models import Shop
+from tiktok.types import AfterSaleLineItem
+from tiktok.types import Cancellation as ApiCancellation
+from tiktok.types import Package as ApiPackage
+from tiktok.types import Return as ApiReturn
+
+PACKAGE_FIELDS = [
+    "order",
+    "order_tiktok_id",
+    "order_tiktok_ids",
+    "line_item_ids",
+    "status",
+    "create_time",
+    "update_time",
+    "tracking_number",
+    "shipping_provider_name",
+    "raw",
+    "synced_at",
+]
+# Only Get Package Detail sends these; a search page must not blank them.
+PACKAGE_DETAIL_FIELDS = ["sub_status", "shipping_type", "handover_method"]
+AFTERSALE_FIELDS = [
+    "order",
+    "order_tiktok_id",
+    "type",
+    "status",
+    "role",
+    "reason",
+    "reason_text",
+    "currency",
+    "refund_total",
+    "next_action",
+    "deadline",
+    "create_time",
+    "update_time",
+    "lines",
+    "raw",
+    "synced_at",
+]
+
+
+def _text(value: Any, limit: int) -> str:
+    return str(value or "")[:limit]
+
+
+def _order_pks(shop: Shop, order_ids: Iterable[str]) -> dict[str, int]:
+    ids = {i for i in order_ids if i}
+    return dict(Order.objects.filter(shop=shop, tiktok_id__in=ids).values_list("tiktok_id", "pk"))
+
+
+def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool = False) -> int:
+    """Upsert a page of packages, linked to their (first) order when it is mirrored."""
+    now = timezone.now()
+    latest = {p.id: p for p in packages if p.id}
+    if not latest:
+        return 0
+    order_pk = _order_pks(shop, (i for p in latest.values() for i in p.order_ids[:1]))
+    rows = [
+        Package(
+            shop=shop,
+            tiktok_id=p.id,
+            order_id=order_pk.get(p.order_ids[0]) if p.order_ids else None,
+            order_tiktok_id=p.order_ids[0] if p.order_ids else "",
+            order_tiktok_ids=list(p.order_ids),
+            line_item_ids=list(p.order_line_item_ids),
+            status=_text(p.status, 32),
+            sub_status=_text(p.sub_status, 64),
+            create_time=p.create_time,
+            update_time=p.update_time,
+            shipping_type=_text(p.shipping_type, 16),
+            handover_method=_text(p.handover_method, 16),
+            shipping_provider_name=_text(p.shipping_provider_name, 255),
+            tracking_number=_text(p.tracking_number, 100),
+            raw=dict(p.raw),
+            synced_at=now,
+        )
+        for p in latest.values()
+    ]
+    Package.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["shop", "tiktok_id"],
+        update_fields=PACKAGE_FIELDS + (PACKAGE_DETAIL_FIELDS if detailed else []),
+    )
+    return len(rows)
+
+
+def _lines(items: Sequence[AfterSaleLineItem]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": li.id,
+            "order_line_item_id": li.order_line_item_id,
+            "sku_id": li.sku_id,
+            "seller_sku": li.seller_sku,
+            "product_name": li.product_name,
+            "sku_name": li.sku_name,
+            "refund_total": str(li.refund_total) if li.refund_total is not None else None,
+        }
+        for li in items
+    ]
+
+
+def _aftersale_fields(
+    record: ApiReturn | ApiCancellation, order_pk: dict[str, int], now: datetime
+) -> dict[str, Any]:
+    actions = sorted(
+        (a for a in record.seller_next_actions if a.action),
+        key=lambda a: (a.deadline is None, a.deadline),
+    )
+    first = actions[0] if actions else None
+    return {
+        "tiktok_id": record.id,
+        "order_id": order_pk.get(record.order_id or ""),
+        "order_tiktok_id": _text(record.order_id, 32),
+        "type": _text(record.type, 32),
+        "status": _text(record.status, 64),
+        "role": _text(record.role, 16),
+        "reason": _text(record.reason, 255),
+        "reason_text": _text(record.reason_text, 500),
+        "currency": _text(record.currency, 8),
+        "refund_total": record.refund_total,
+        "next_action": _text(first.action if first else "", 64),
+        "deadline": first.deadline if first else None,
+        "create_time": record.create_time,
+        "update_time": record.update_time,
+        "lines": _lines(record.line_items),
+        "raw": dict(record.raw),
+        "synced_at": now,
+    }
+
+
+def _aftersales_store(
+    model: type[AfterSale], shop: Shop, records: Sequence[Any], extra_fields: list[str]
+) -> int:
+    now = timezone.now()
+    latest = {r.id: r for r in records if r.id}
+    if not latest:
+        return 0
+    order_pk = _order_pks(shop, (r.order_id for r in latest.values()))
+    rows = []
+    for record in latest.values():
+        fields = _aftersale_fields(record, order_pk, now)
+        if model is Return:
+            fields["arbitration_status"] = _text(record.arbitration_status, 32)
+            fields["return_tracking_number"] = _text(record.return_tracking_number, 100)
+        rows.append(model(shop=shop, **fields))
+    model.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["shop", "tiktok_id"],
+        update_fields=AFTERSALE_FIELDS + extra_fields,
+    )
+    return len(rows)
+
+
+def returns_store(*, shop: Shop, returns: Sequence[ApiReturn]) -> int:
+    """Upsert a page of returns and refund requests."""
+    return _aftersales_store(
+        Return, shop, returns, ["arbitration_status", "return_tracking_number"]
+    )
+
+
+def cancellations_store(*, shop: Shop, cancellations: Sequence[ApiCancellation]) -> int:
+    """Upsert a page of cancellation requests."""
+    return _aftersales_store(Cancellation, shop, cancellations, [])
+
+
+def packages_refresh(*, shop: Shop, package_ids: Iterable[str]) -> int:
+    """Fetch packages by id again (one call each: there is no batch read) and store them."""
+    client = client_for_shop(shop)
+    fetched = [client.get_package(package_id) for package_id in sorted(set(package_ids))]
+    with transaction.atomic():
+        return packages_store(shop=shop, packages=fetched, detailed=True)
+
+
+def return_refresh(*, shop: Shop, return_id: str) -> int:
+    """Fetch one return again (a search by its id) and store it."""
+    page = client_for_shop(shop).search_returns(return_ids=[return_id])
+    with transaction.atomic():
+        return returns_store(shop=shop, returns=page.items)
+
+
+def cancellation_refresh(*, shop: Shop, cancel_id: str) -> int:
+    """Fetch one cancellation again (a search by its id) and store it."""
+    page = client_for_shop(shop).search_cancellations(cancel_ids=[cancel_id])
+    with transaction.atomic():
+        return cancellations_store(shop=shop, cancellations=page.items)

@@ -1,0 +1,43 @@
+"""Fulfillment webhooks: a package (4), a cancellation (11) or a return (12) changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fulfillment import services
+from shops.models import Shop, WebhookEvent
+from tiktok.types import as_id
+
+
+def _connected_shop(event: WebhookEvent) -> Shop | None:
+    shop = event.shop
+    return shop if shop is not None and shop.is_connected else None
+
+
+def _data(event: WebhookEvent) -> Mapping:
+    return event.payload.get("data") or {}
+
+
+def handle_package_event(event: WebhookEvent) -> None:
+    """Type 4: packages were split, combined or changed; read each again."""
+    shop = _connected_shop(event)
+    listed = _data(event).get("package_list") or ()
+    ids = [as_id(p.get("package_id")) for p in listed if isinstance(p, Mapping)]
+    if shop is not None and any(ids):
+        services.packages_refresh(shop=shop, package_ids=[i for i in ids if i])
+
+
+def handle_cancellation_event(event: WebhookEvent) -> None:
+    """Type 11: a cancellation request changed status; read it again."""
+    shop = _connected_shop(event)
+    cancel_id = as_id(_data(event).get("cancel_id"))
+    if shop is not None and cancel_id:
+        services.cancellation_refresh(shop=shop, cancel_id=cancel_id)
+
+
+def handle_return_event(event: WebhookEvent) -> None:
+    """Type 12: a return or refund request changed status; read it again."""
+    shop = _connected_shop(event)
+    return_id = as_id(_data(event).get("return_id"))
+    if shop is not None and return_id:
+        services.return_refresh(shop=shop, return_id=return_id)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from orders import views
+
+urlpatterns = [
+    path("", views.order_list, name="orders"),
+    path("export.csv", views.order_export, name="orders-export"),
+    path("<int:pk>/", views.order_detail, name="order-detail"),
+]

@@ -1,0 +1,413 @@
+"""Mirror bookkeeping every syncer shares: runs, page cursors, watermarks, one run at a time.
+
+Which syncers exist is declared in settings (`SYNC_RESOURCES`, resource name → dotted path of a
+`Syncer` subclass), so this module never imports a domain app.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import httpx
+from django.conf import settings
+from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from shops.gateway import ShopNotConnected, client_for_shop, http_client
+from shops.jobs import enqueue_after_commit
+from shops.models import Shop, SyncRun, SyncState
+from shops.tokens import authorization_note_missing_scope
+from tiktok.client import TikTokClient
+from tiktok.errors import MissingScopeError, NeedsReauthorizationError, TikTokError
+from tiktok.pagination import Page
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
+# When a page still fails after the client's own retries, the run pauses and resumes from its
+# cursor this many times before it gives up (and keeps the cursor for a later retry).
+RESUME_ATTEMPTS = 5
+RESUME_PAUSE_SECONDS = 0.5
+
+
+class Syncer:
+    """Mirrors one resource of one shop; subclasses walk TikTok's pages and upsert them."""
+
+    resource: ClassVar[str]
+
+    def __init__(self, shop: Shop, client: TikTokClient) -> None:
+        self.shop = shop
+        self.client = client
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        """TikTok's pages from `page_token` (None: the first), updated since the given time."""
+        raise NotImplementedError
+
+    def store(self, items: Sequence[Any]) -> int:
+        """Upsert one page of items in bulk (inside the page's transaction); return how many."""
+        raise NotImplementedError
+
+    def before_full(self) -> None:
+        """Fetch what a fresh full run needs first (e.g. warehouses)."""
+
+    def after_full(self, *, started: datetime) -> None:
+        """Reconcile after a full run reached the last page (e.g. mark vanished products)."""
+
+
+def resources() -> list[str]:
+    """The mirrored resources, in the order a shop's full sync runs them."""
+    return list(settings.SYNC_RESOURCES)
+
+
+def syncer_for(shop: Shop, resource: str, client: TikTokClient | None = None) -> Syncer:
+    """The configured syncer of one resource for one shop."""
+    cls = import_string(settings.SYNC_RESOURCES[resource])
+    return cls(shop, client if client is not None else client_for_shop(shop))
+
+
+def overlap() -> timedelta:
+    return timedelta(minutes=settings.SYNC_OVERLAP_MINUTES)
+
+
+# --- requests made ------------------------------------------------------------------------------
+
+_sent = threading.local()
+
+
+def _count_request(request: httpx.Request) -> None:
+    _sent.count = getattr(_sent, "count", 0) + 1
+
+
+def requests_sent() -> int:
+    """HTTP requests this thread has sent to TikTok (retries and token refreshes included)."""
+    hooks = http_client().event_hooks
+    if _count_request not in hooks["request"]:
+        hooks["request"].append(_count_request)
+    return getattr(_sent, "count", 0)
+
+
+class _Prefetcher:
+    """Fetches the next pages in a thread while the current one is stored (depth pages ahead)."""
+
+    _END = object()
+
+    def __init__(self, pages: Iterator[Page], depth: int) -> None:
+        self.pages = pages
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.requests = 0  # sent by the fetching thread, as of the last page handed over
+        self.thread = threading.Thread(target=self._fetch, name="sync-prefetch", daemon=True)
+        self.thread.start()
+
+    def _put(self, item: Any) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _fetch(self) -> None:
+        start = requests_sent()
+        try:
+            for page in self.pages:
+                self._put((page, requests_sent() - start))
+                if self.stop.is_set():
+                    return
+            self._put((self._END, requests_sent() - start))
+        except BaseException as error:
+            self._put((error, requests_sent() - start))
+        finally:
+            # The token provider may have opened this thread's own database connection.
+            connections.close_all()
+
+    def __iter__(self) -> Iterator[Page]:
+        try:
+            while True:
+                item, self.requests = self.queue.get()
+                if item is self._END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stop.set()
+
+
+def _pages_ahead(pages: Iterator[Page]) -> tuple[Iterator[Page], Callable[[], int]]:
+    """The pages, fetched ahead when SYNC_PREFETCH_PAGES > 0, and their requests so far."""
+    depth = int(getattr(settings, "SYNC_PREFETCH_PAGES", 0))
+    if depth <= 0:
+        return pages, lambda: 0
+    prefetcher = _Prefetcher(pages, depth)
+    return iter(prefetcher), lambda: prefetcher.requests
+
+
+# --- one run at a time --------------------------------------------------------------------------
+
+
+@contextmanager
+def _run_lock(shop_id: int, resource: str) -> Iterator[bool]:
+    """A session advisory lock per (shop, resource): held while a run works, gone if it dies."""
+    key = f"sync:{shop_id}:{resource}"
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        locked = bool(cursor.fetchone()[0])
+    try:
+        yield locked
+    finally:
+        if locked:
+            with connection.cursor() as cursor:
+                cursor.execute("select pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
+def _is_worked_on(shop_id: int, resource: str) -> bool:
+    with _run_lock(shop_id, resource) as locked:
+        return not locked
+
+
+# --- services -----------------------------------------------------------------------------------
+
+
+def sync_request(
+    *, shop_id: int, resource: str, kind: str = SyncRun.Kind.INCREMENTAL, enqueue: bool = True
+) -> SyncRun:
+    """Queue a run of one resource, or return the one already queued or running.
+
+    An active run nobody works on (its worker died) is queued again, so it resumes from its cursor.
+    """
+    if resource not in settings.SYNC_RESOURCES:
+        raise ValueError(f"unknown sync resource {resource!r}")
+    with transaction.atomic():
+        existing = SyncRun.objects.filter(shop_id=shop_id, resource=resource, status__in=ACTIVE)
+        run = existing.first()
+        created = False
+        if run is None:
+            try:
+                with transaction.atomic():
+                    run = SyncRun.objects.create(shop_id=shop_id, resource=resource, kind=kind)
+                    created = True
+            except IntegrityError:
+                run = existing.get()
+        if enqueue and (created or not _is_worked_on(shop_id, resource)):
+            enqueue_after_commit("shops.tasks.run_sync", run.pk, group=f"sync-{shop_id}")
+    return run
+
+
+def sync_request_all(*, resource: str, kind: str = SyncRun.Kind.INCREMENTAL) -> int:
+    """Queue a run of one resource for every connected shop; return how many shops."""
+    shop_ids = list(Shop.objects.connected().values_list("pk", flat=True))
+    for shop_id in shop_ids:
+        sync_request(shop_id=shop_id, resource=resource, kind=kind)
+    return len(shop_ids)
+
+
+def sync_shop(*, shop_id: int, kind: str = SyncRun.Kind.FULL) -> list[SyncRun]:
+    """Run every resource of a shop in order (catalog before orders before packages)."""
+    runs = [
+        sync_request(shop_id=shop_id, resource=resource, kind=kind, enqueue=False)
+        for resource in resources()
+    ]
+    return [sync_run(run_id=run.pk) for run in runs]
+
+
+def sync_run(*, run_id: int, after_page: Callable[[SyncRun], None] | None = None) -> SyncRun:
+    """Work one run to the end of TikTok's pages, saving the cursor after every page.
+
+    A run that fails keeps its cursor: the next run of the resource resumes there. The watermark
+    moves only when the last page was reached. `after_page` is called after each stored page.
+    """
+    run = SyncRun.objects.select_related("shop__authorization").get(pk=run_id)
+    if run.status not in ACTIVE:
+        return run
+    with _run_lock(run.shop_id, run.resource) as locked:
+        if not locked:
+            return run
+        run.refresh_from_db()
+        if run.status not in ACTIVE:
+            return run
+        state, fresh = _claim(run)
+        _work(run, state, fresh, after_page)
+    return run
+
+
+def _claim(run: SyncRun) -> tuple[SyncState, bool]:
+    """Mark the run running and settle what it walks: a saved cursor, or a new window."""
+    with transaction.atomic():
+        SyncState.objects.get_or_create(shop_id=run.shop_id, resource=run.resource)
+        state = SyncState.objects.select_for_update().get(
+            shop_id=run.shop_id, resource=run.resource
+        )
+        now = timezone.now()
+        fresh = not (state.page_token and state.run_kind)
+        if fresh:
+            if run.kind == SyncRun.Kind.INCREMENTAL and state.watermark is None:
+                run.kind = SyncRun.Kind.FULL
+            state.run_kind = run.kind
+            state.run_window_end = now
+            state.run_window_start = (
+                state.watermark - overlap() if run.kind == SyncRun.Kind.INCREMENTAL else None
+            )
+            state.page_token = ""
+            state.save()
+        else:
+            run.kind = state.run_kind
+            if run.status == SyncRun.Status.QUEUED:
+                # Carry the progress of the run that stopped, so the bar continues from there.
+                stopped = (
+                    SyncRun.objects.filter(
+                        shop_id=run.shop_id, resource=run.resource, status=SyncRun.Status.FAILED
+                    )
+                    .order_by("-created_at")
+                    .first()
+                )
+                if stopped is not None:
+                    run.done, run.total = stopped.done, stopped.total
+        run.status = SyncRun.Status.RUNNING
+        run.started_at = run.started_at or now
+        run.error = ""
+        run.save()
+    return state, fresh
+
+
+def _work(
+    run: SyncRun,
+    state: SyncState,
+    fresh: bool,
+    after_page: Callable[[SyncRun], None] | None,
+) -> None:
+    shop = run.shop
+    sent_before = requests_sent()
+    requests_before = run.requests
+
+    ahead_done = 0  # requests the fetching threads of finished walks sent
+    ahead: Callable[[], int] = lambda: 0  # noqa: E731
+
+    def count_requests() -> None:
+        run.requests = requests_before + requests_sent() - sent_before + ahead_done + ahead()
+
+    try:
+        syncer = syncer_for(shop, run.resource)
+        if fresh and run.kind == SyncRun.Kind.FULL:
+            syncer.before_full()
+        resumes = 0
+        while True:
+            try:
+                pages, ahead = _pages_ahead(
+                    syncer.pages(
+                        page_token=state.page_token or None, updated_since=state.run_window_start
+                    )
+                )
+                for page in pages:
+                    with transaction.atomic():
+                        run.done += syncer.store(page.items)
+                        run.pages += 1
+                        if page.total_count is not None and (run.total is None or fresh):
+                            run.total = max(page.total_count, run.done)
+                        count_requests()
+                        run.save(update_fields=["done", "pages", "total", "requests"])
+                        state.page_token = page.next_page_token or ""
+                        SyncState.objects.filter(pk=state.pk).update(page_token=state.page_token)
+                    if after_page is not None:
+                        after_page(run)
+                break
+            except TikTokError as error:
+                # The client already retried this page; a longer pause, then on from the cursor.
+                ahead_done += ahead()
+                ahead = lambda: 0  # noqa: E731
+                if not error.retryable or resumes >= RESUME_ATTEMPTS:
+                    raise
+                resumes += 1
+                logger.info("sync run %s resumes after %s", run.pk, error)
+                time.sleep(RESUME_PAUSE_SECONDS * 2 ** (resumes - 1))
+        with transaction.atomic():
+            if run.kind == SyncRun.Kind.FULL:
+                syncer.after_full(started=state.run_window_end)
+            reached = state.run_window_end or timezone.now()
+            state.watermark = max(state.watermark or reached, reached)
+            state.page_token = ""
+            state.run_kind = ""
+            state.save()
+            count_requests()
+            run.status = SyncRun.Status.SUCCEEDED
+            run.total = run.total if run.total is not None and run.total >= run.done else run.done
+            run.finished_at = timezone.now()
+            run.save()
+    except MissingScopeError as error:
+        authorization_note_missing_scope(authorization_id=shop.authorization_id, error=error)
+        scope = error.scope or error.message or "unknown"
+        _fail(run, f"TikTok refused: the app lacks the permission {scope}. Grant it, then retry.")
+    except (NeedsReauthorizationError, ShopNotConnected) as error:
+        _fail(run, f"The shop needs re-authorization: reconnect it, then retry. ({error})")
+    except TikTokError as error:
+        _fail(run, f"TikTok failed: {error}")
+    except Exception as error:
+        logger.exception("sync run %s (%s of shop %s) failed", run.pk, run.resource, shop.pk)
+        _fail(run, f"{type(error).__name__}: {error}")
+    finally:
+        count_requests()
+        SyncRun.objects.filter(pk=run.pk).update(requests=run.requests)
+
+
+def _fail(run: SyncRun, message: str) -> None:
+    """Record a failure; the cursor stays, so a retry resumes where this run stopped."""
+    run.status = SyncRun.Status.FAILED
+    run.error = message[:2000]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at", "requests"])
+    logger.warning("sync run %s of %s failed: %s", run.pk, run.resource, message)
+
+
+def sync_retry(*, shop_id: int, resource: str) -> SyncRun:
+    """Start the resource again: resumes a stopped run's cursor, else an incremental run."""
+    last = SyncRun.objects.filter(shop_id=shop_id, resource=resource).order_by("-created_at")
+    kind = SyncRun.Kind.INCREMENTAL
+    previous = last.first()
+    if previous is not None and previous.status == SyncRun.Status.FAILED:
+        kind = previous.kind
+    return sync_request(shop_id=shop_id, resource=resource, kind=kind)
+
+
+# --- what the shops page shows ------------------------------------------------------------------
+
+
+def sync_overview(shops: Sequence[Shop]) -> dict[int, list[dict[str, Any]]]:
+    """Per shop, each resource's state and latest run (two queries for any number of shops)."""
+    shop_ids = [shop.pk for shop in shops]
+    states = {(s.shop_id, s.resource): s for s in SyncState.objects.filter(shop_id__in=shop_ids)}
+    latest: dict[tuple[int, str], SyncRun] = {}
+    runs = (
+        SyncRun.objects.filter(shop_id__in=shop_ids)
+        .order_by("shop_id", "resource", "-created_at")
+        .distinct("shop_id", "resource")
+    )
+    for run in runs:
+        latest[(run.shop_id, run.resource)] = run
+    overview: dict[int, list[dict[str, Any]]] = {}
+    for shop_id in shop_ids:
+        overview[shop_id] = [
+            {
+                "resource": resource,
+                "state": states.get((shop_id, resource)),
+                "run": latest.get((shop_id, resource)),
+            }
+            for resource in resources()
+        ]
+    return overview
+
+
+def any_active(overview: dict[int, list[dict[str, Any]]]) -> bool:
+    """True while some run shown is queued or running (the page keeps polling)."""
+    return any(
+        row["run"] is not None and row["run"].status in ACTIVE
+        for rows in overview.values()
+        for row in rows
+    )
