@@ -239,8 +239,19 @@ def test_forged_webhook_gets_401_and_stores_nothing(client):
     assert WebhookEvent.objects.count() == 0
 
 
+HANDLED: list[int] = []
+
+
+def record_event(event: WebhookEvent) -> None:
+    HANDLED.append(event.pk)
+
+
 @pytest.mark.django_db
-def test_duplicate_webhook_is_stored_and_processed_once(client, django_capture_on_commit_callbacks):
+def test_duplicate_webhook_is_stored_and_processed_once(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_HANDLERS = {1: "tests.shops.test_plumbing.record_event"}
+    HANDLED.clear()
     shop = make_shop(tiktok_id="7494049642642441621")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         first = signed_post(client, order_event())
@@ -251,6 +262,8 @@ def test_duplicate_webhook_is_stored_and_processed_once(client, django_capture_o
     assert len(callbacks) == 1  # one processing job
     event = WebhookEvent.objects.get()
     assert event.shop == shop and event.attempts == 1
+    assert [event.pk] == HANDLED
+    assert event.status == WebhookEvent.Status.PROCESSED
     shop.refresh_from_db()
     assert shop.last_webhook_at is not None
 

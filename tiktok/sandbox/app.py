@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
+
 from tiktok.signing import is_multipart, verify_request
 
 from .config import SandboxConfig
@@ -534,7 +536,8 @@ def respond(
     headers: list[tuple[str, str]] | None = None,
 ) -> list[bytes]:
     """Write a JSON answer."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    # orjson writes the same compact UTF-8 JSON as json.dumps, several times faster.
+    body = orjson.dumps(payload, default=str, option=orjson.OPT_NON_STR_KEYS)
     head = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     if payload.get("request_id"):
         head.append(("X-Tt-Logid", str(payload["request_id"])))
@@ -558,7 +561,8 @@ def drop_connection(req: Request, start_response: StartResponse) -> Iterable[byt
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        # waitress will fail to write whatever follows; give it nothing worth logging
-        start_response(HTTP_REASONS[500], [("Content-Length", "0"), ("Connection", "close")])
+        # waitress will fail to write whatever follows; give it nothing worth logging (and no
+        # hop-by-hop header: WSGI apps may not set Connection, waitress asserts on it)
+        start_response(HTTP_REASONS[500], [("Content-Length", "0")])
         return [b""]
     raise DroppedConnection("connection dropped by sandbox fault")
