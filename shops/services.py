@@ -13,9 +13,10 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from shops import sync
 from shops.gateway import app_credentials, http_client, oauth_client
 from shops.jobs import enqueue_after_commit
-from shops.models import AuditEntry, Authorization, Shop
+from shops.models import AuditEntry, Authorization, Shop, SyncRun
 from shops.ratelimit import shared_rate_limiter
 from tiktok.client import TikTokClient
 from tiktok.errors import MissingScopeError, NeedsReauthorizationError, TikTokError
@@ -157,6 +158,12 @@ def _store_connection(
             shop=shop,
             detail={"seller": authorization.seller_name, "region": shop.region},
         )
+        # Queued runs exist from the moment the admin lands on the shops page, so its progress
+        # bars show the first sync from the start (the connected-shop job works them).
+        for resource in sync.resources():
+            sync.sync_request(
+                shop_id=shop.pk, resource=resource, kind=SyncRun.Kind.FULL, enqueue=False
+            )
         for job in settings.SHOP_CONNECTED_JOBS:
             enqueue_after_commit(job, shop.pk, group=f"shop-{shop.pk}")
     # Shops the seller no longer grants stay readable but are no longer called.

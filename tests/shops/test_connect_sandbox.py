@@ -126,3 +126,16 @@ def test_a_revoked_authorization_ends_in_needs_reauthorization(client, sandbox):
     authorization.refresh_from_db()
     assert authorization.status == Authorization.Status.NEEDS_REAUTHORIZATION
     assert "Reconnect" in client.get(reverse("shops")).content.decode()
+
+
+def test_the_first_sync_is_queued_with_the_connection_so_the_page_shows_it(client, sandbox):
+    from shops.models import SyncRun
+    from shops.sync import resources
+
+    client.force_login(make_user(role="admin"))
+    callback(client, sandbox, seller="seller1")  # jobs are not run: on_commit never fires here
+    shop = Shop.objects.get()
+    queued = SyncRun.objects.filter(shop=shop, status=SyncRun.Status.QUEUED, kind="full")
+    assert queued.count() == len(resources())
+    page = client.get(reverse("shops")).content.decode()
+    assert "data-active" in page  # the progress area polls until the runs finish
