@@ -73,7 +73,13 @@ def countdown(left: timedelta | None) -> str:
     return f"{prefix}{minutes}m"
 
 
+# Enum values whose plain-words form would misspell a name.
+LABELS = {"TIKTOK": "TikTok shipping", "SELLER": "Seller shipping", "CROSS_BORDER": "Cross-border"}
+
+
 @register.filter
 def label(value: str) -> str:
     """An API enum as words: AWAITING_SHIPMENT → Awaiting shipment."""
+    if value in LABELS:
+        return LABELS[value]
     return (value or "").replace("_", " ").capitalize() or "—"
