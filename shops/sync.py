@@ -346,7 +346,9 @@ def _work(
         scope = error.scope or error.message or "unknown"
         _fail(run, f"TikTok refused: the app lacks the permission {scope}. Grant it, then retry.")
     except (NeedsReauthorizationError, ShopNotConnected) as error:
-        _fail(run, f"The shop needs re-authorization: reconnect it, then retry. ({error})")
+        # The technical detail (code, request id) is in the log; people get what to do.
+        reason = getattr(error, "message", "") or str(error)
+        _fail(run, f"The shop needs re-authorization ({reason}): reconnect it, then retry.")
     except TikTokError as error:
         _fail(run, f"TikTok failed: {error}")
     except Exception as error:

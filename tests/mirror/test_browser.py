@@ -39,7 +39,7 @@ def test_connect_a_shop_watch_the_mirror_then_find_an_order(
     expect(card).to_contain_text("Connected")
     for resource in ("products", "orders", "packages", "returns", "cancellations"):
         expect(page.get_by_test_id(f"sync-{resource}")).to_contain_text("Up to date")
-    expect(page.get_by_test_id("sync-orders")).to_contain_text("250 full")
+    expect(page.get_by_test_id("sync-orders")).to_contain_text("250 in a full run")
 
     # Sync the orders again from the card: the bar runs, then shows the finished run.
     page.get_by_test_id("sync-orders-button").click()
