@@ -13,13 +13,15 @@ import argparse
 import multiprocessing
 import os
 import resource
+import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANCHOR = 1_760_000_400
 RATE = 50
 
@@ -315,20 +317,62 @@ def bench_rate_limited(url: str, orders: int, products: int) -> dict[str, Any]:
         handle.stop()
 
 
-def bench_webhooks(seconds: float, pace: float) -> dict[str, Any]:
-    """Live mode posting signed webhooks to the app over HTTP: change-to-database latency."""
-    from django.core.wsgi import get_wsgi_application
-    from waitress.server import create_server
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
+
+def _app_processes(sandbox, port: int) -> list[subprocess.Popen]:
+    """The back office as deployed: a web process (waitress) and a django-q worker process."""
+    cfg = sandbox.config
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+        "TIKTOK_API_BASE": sandbox.url,
+        "TIKTOK_AUTH_BASE": sandbox.url,
+        "TIKTOK_CONSENT_BASE": sandbox.url,
+        "TIKTOK_APP_KEY": cfg.app_key,
+        "TIKTOK_APP_SECRET": cfg.app_secret,
+        "TIKTOK_SERVICE_ID": cfg.service_id,
+        "TIKTOK_RATE_LIMIT": str(RATE),
+        "TIKTOK_WEBHOOK_URL": "",
+        "DEBUG": "true",
+        "LOG_LEVEL": "ERROR",
+    }
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env}
+    web = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=8"]
+    return [
+        subprocess.Popen([*web, "backoffice.wsgi:application"], **quiet),
+        subprocess.Popen([sys.executable, "manage.py", "qcluster"], **quiet),
+    ]
+
+
+def _wait_healthy(port: int, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("the web and worker processes did not become healthy")
+
+
+def bench_webhooks(seconds: float, pace: float) -> dict[str, Any]:
+    """Live mode pushing signed webhooks to the app as deployed (web + worker processes):
+    the time from the sandbox emitting a change to the job that stored it finishing."""
     from shops.models import WebhookEvent
     from shops.sync import sync_shop
 
     empty_database()
-    server = create_server(get_wsgi_application(), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}/webhooks/tiktok"
-    handle = start_sandbox(2000, 20, rate_limit=RATE, webhook_url=url)
+    port = _free_port()
+    handle = start_sandbox(
+        2000, 20, rate_limit=RATE, webhook_url=f"http://127.0.0.1:{port}/webhooks/tiktok"
+    )
     emitted: dict[str, float] = {}
     notify = handle.app.store.notify
 
@@ -337,13 +381,15 @@ def bench_webhooks(seconds: float, pace: float) -> dict[str, Any]:
         notify(shop, event_type, payload)
 
     handle.app.store.notify = recording
+    processes = _app_processes(handle, port)
     try:
         shop, _ = connect(handle, rate_limit=RATE)
         sync_shop(shop_id=shop.pk)
+        _wait_healthy(port)
         handle.app.live.configure(True, pace)
         time.sleep(seconds)
         handle.app.live.configure(False)
-        time.sleep(2)
+        time.sleep(3)
         latencies = []
         statuses: dict[str, int] = {}
         for event in WebhookEvent.objects.all():
@@ -359,9 +405,12 @@ def bench_webhooks(seconds: float, pace: float) -> dict[str, Any]:
             "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else None,
         }
     finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=15)
         handle.app.store.notify = notify
         handle.stop()
-        server.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -332,9 +332,8 @@ def command_run() -> int:
         # The sandbox's demo app (tiktok/sandbox/README.md); real credentials go in .env.
         for key, value in SANDBOX_APP.items():
             env[key] = settings.get(key) or value
-    # migrate also upserts the code-declared schedules (post_migrate).
+    # migrate also creates the cache table and upserts the code-declared schedules.
     manage("migrate", "--noinput", "-v", "0", env=env)
-    manage("createcachetable", "-v", "0", env=env)
     manage("ensure_demo_admin", env=env)
     print(f"\n  The back office: http://127.0.0.1:{web_port}/", flush=True)
     if sandbox_on:
