@@ -8,9 +8,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from tiktok.events import EVENT_TYPE_NUMBERS
+
 from . import docs
 from .data import ORDER_STATUSES, Seller, Shop
-from .state import EVENT_TYPE_IDS, SandboxError
+from .state import SandboxError
 from .views import (
     cancellation_view,
     facts,
@@ -407,7 +409,7 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
         raise ControlError("give an `address`")
     types = args.get("event_types") or [args.get("event_type") or "ALL"]
     if types == ["ALL"]:
-        types = list(EVENT_TYPE_IDS)
+        types = list(EVENT_TYPE_NUMBERS)
     shops = (
         app.store.world.shops
         if args.get("all_shops") or not (args.get("shop_id") or args.get("shop_cipher"))
@@ -415,7 +417,7 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
     )
     for shop in shops:
         for event_type in types:
-            if event_type not in EVENT_TYPE_IDS:
+            if event_type not in EVENT_TYPE_NUMBERS:
                 raise ControlError(f"unknown event type {event_type!r}")
             app.store.subscribe(shop, event_type, url)
     return {"subscribed": len(shops) * len(types)}

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tiktok.events import WEBHOOK_EVENT_TYPES
+
 from . import names
 from .config import SandboxConfig
 from .data import (
@@ -37,27 +39,6 @@ from .data import (
     timeline,
 )
 from .views import SHIPPED_PACKAGE_STATUSES, facts, packages
-
-EVENT_TYPES = {
-    1: "ORDER_STATUS_CHANGE",
-    2: "REVERSE_STATUS_UPDATE",
-    3: "RECIPIENT_ADDRESS_UPDATE",
-    4: "PACKAGE_UPDATE",
-    5: "PRODUCT_STATUS_CHANGE",
-    6: "SELLER_DEAUTHORIZATION",
-    7: "UPCOMING_AUTHORIZATION_EXPIRATION",
-    11: "CANCELLATION_STATUS_CHANGE",
-    12: "RETURN_STATUS_CHANGE",
-    13: "NEW_CONVERSATION",
-    14: "NEW_MESSAGE",
-    15: "PRODUCT_INFORMATION_CHANGE",
-    16: "PRODUCT_CREATION",
-    18: "PRODUCT_CATEGORY_CHANGE",
-    33: "NEW_MESSAGE_LISTENER",
-    36: "INVOICE_STATUS_CHANGE",
-    37: "PRODUCT_AUDIT_STATUS_CHANGE",
-}
-EVENT_TYPE_IDS = {v: k for k, v in EVENT_TYPES.items()}
 
 
 class SandboxError(Exception):
@@ -362,7 +343,7 @@ class Store:
             "data": data,
         }
         if self.notify is not None:
-            self.notify(shop, EVENT_TYPES.get(type_id, str(type_id)), payload)
+            self.notify(shop, WEBHOOK_EVENT_TYPES.get(type_id, str(type_id)), payload)
         return payload
 
     # -- order moves -------------------------------------------------------------------------

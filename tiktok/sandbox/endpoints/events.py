@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from tiktok.events import EVENT_TYPE_NUMBERS
+
 from ..app import Ctx, api
-from ..state import EVENT_TYPE_IDS, SandboxError
+from ..state import SandboxError
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -54,7 +56,7 @@ def update_webhook(ctx: Ctx) -> dict[str, Any]:
     shop = ctx.require_shop()
     address = str(ctx.required(ctx.body, "address"))
     event_type = str(ctx.required(ctx.body, "event_type"))
-    if event_type not in EVENT_TYPE_IDS:
+    if event_type not in EVENT_TYPE_NUMBERS:
         raise SandboxError(36009004, f"Invalid parameter. Unknown `event_type` {event_type!r}.")
     _check_address(address)
     ctx.store.subscribe(shop, event_type, address)
@@ -69,7 +71,7 @@ def delete_webhook(ctx: Ctx) -> dict[str, Any]:
     """Delete Shop Webhook: succeeds even when nothing was subscribed."""
     shop = ctx.require_shop()
     event_type = str(ctx.required(ctx.body, "event_type"))
-    if event_type not in EVENT_TYPE_IDS:
+    if event_type not in EVENT_TYPE_NUMBERS:
         raise SandboxError(36009004, f"Invalid parameter. Unknown `event_type` {event_type!r}.")
     ctx.store.subscriptions.pop((shop.no, event_type), None)
     ctx.store.record("webhook_delete", shop, event_type=event_type, request_id=ctx.request_id)
