@@ -17,8 +17,7 @@ from catalog.models import Sku
 from orders.models import Order, OrderLine
 from shops.gateway import client_for_shop
 from shops.models import Shop
-from tiktok.types import Order as ApiOrder
-from tiktok.types import as_decimal, as_time
+from tiktok.types import as_bool, as_decimal, as_id, as_time, order_status, package_status
 
 ORDER_FIELDS = [
     "status",
@@ -80,57 +79,94 @@ def _money(payment: Mapping[str, Any], key: str) -> Decimal | None:
     return as_decimal(payment.get(key))
 
 
-def order_values(shop_id: int, o: ApiOrder, now: datetime) -> tuple[Any, ...]:
-    """One TikTok order as a mirror row, in COPY order: shop_id, tiktok_id, *ORDER_FIELDS."""
-    raw = o.raw
-    address = raw.get("recipient_address") or {}
-    if not isinstance(address, Mapping):
-        address = {}
-    payment = raw.get("payment") or {}
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _line_items(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [li for li in raw.get("line_items") or () if isinstance(li, Mapping)]
+
+
+def order_values(shop_id: int, raw: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
+    """One TikTok order as a mirror row, in COPY order: shop_id, tiktok_id, *ORDER_FIELDS.
+
+    Read straight from the order as TikTok sent it (the typed client objects cost more than
+    the rest of a page's work), through the same tolerant readers the client uses.
+    """
+    address = _mapping(raw.get("recipient_address"))
+    payment = _mapping(raw.get("payment"))
     return (
         shop_id,
-        o.id,
-        o.status or "",
-        o.create_time,
-        o.update_time,
-        o.paid_time,
+        as_id(raw.get("id")),
+        order_status(raw.get("status")) or "",
+        as_time(raw.get("create_time")),
+        as_time(raw.get("update_time")),
+        as_time(raw.get("paid_time")),
         as_time(raw.get("rts_time")),
-        o.rts_sla_time or o.shipping_due_time,
+        as_time(raw.get("rts_sla_time")) or as_time(raw.get("shipping_due_time")),
         as_time(raw.get("collection_time")),
-        o.delivery_time,
-        o.cancel_time,
+        as_time(raw.get("delivery_time")),
+        as_time(raw.get("cancel_time")),
         as_time(raw.get("request_cancel_time")),
-        o.currency or "",
-        o.sub_total,
-        o.shipping_fee,
-        o.seller_discount,
-        o.platform_discount,
-        o.tax,
-        o.total_amount,
+        _text(payment.get("currency"), 8),
+        _money(payment, "sub_total"),
+        _money(payment, "shipping_fee"),
+        _money(payment, "seller_discount"),
+        _money(payment, "platform_discount"),
+        _money(payment, "tax"),
+        _money(payment, "total_amount"),
         _money(payment, "original_total_product_price"),
         _money(payment, "original_shipping_fee"),
-        _text(o.shipping_type, 16),
-        _text(o.fulfillment_type, 40),
-        _text(o.delivery_option_name, 255),
-        _text(o.shipping_provider, 255),
-        _text(o.tracking_number, 100),
-        _text(o.warehouse_id, 32),
-        _text(o.buyer_user_id, 64),
+        _text(raw.get("shipping_type"), 16),
+        _text(raw.get("fulfillment_type"), 40),
+        _text(raw.get("delivery_option_name"), 255),
+        _text(raw.get("shipping_provider"), 255),
+        _text(raw.get("tracking_number"), 100),
+        _text(as_id(raw.get("warehouse_id")), 32),
+        _text(as_id(raw.get("user_id")), 64),
         _text(raw.get("buyer_nickname"), 255),
-        o.buyer_message or "",
-        _text(o.recipient_name, 255),
+        str(raw.get("buyer_message") or ""),
+        _text(address.get("name"), 255),
         _text(address.get("phone_number"), 64),
-        _text(o.recipient_region_code, 8),
+        _text(address.get("region_code"), 8),
         _city(address),
         _text(address.get("postal_code"), 32),
-        o.is_on_hold_order,
-        o.is_buyer_request_cancel,
-        o.is_cod,
-        _text(o.cancel_reason, 255),
-        _text(o.cancellation_initiator, 16),
-        len(o.line_items),
+        bool(as_bool(raw.get("is_on_hold_order"))),
+        bool(as_bool(raw.get("is_buyer_request_cancel"))),
+        bool(as_bool(raw.get("is_cod"))),
+        _text(raw.get("cancel_reason"), 255),
+        _text(raw.get("cancellation_initiator"), 16),
+        len(_line_items(raw)),
         Json(raw, dumps=_dumps),
         now,
+    )
+
+
+def line_values(shop_id: int, order_pk: int, sku_pk: int | None, li: Mapping[str, Any]) -> tuple:
+    """One line item as a mirror row, in COPY order (LINE_FIELDS)."""
+    return (
+        shop_id,
+        order_pk,
+        as_id(li.get("id")) or "",
+        sku_pk,
+        _text(as_id(li.get("sku_id")), 32),
+        _text(as_id(li.get("product_id")), 32),
+        _text(li.get("product_name"), 500),
+        _text(li.get("sku_name"), 255),
+        _text(li.get("seller_sku"), 100),
+        _text(li.get("sku_image"), 1000),
+        _text(li.get("currency"), 8),
+        as_decimal(li.get("original_price")),
+        as_decimal(li.get("sale_price")),
+        as_decimal(li.get("seller_discount")),
+        as_decimal(li.get("platform_discount")),
+        _text(order_status(li.get("display_status")), 32),
+        _text(as_id(li.get("package_id")), 32),
+        _text(package_status(li.get("package_status")), 32),
+        _text(li.get("tracking_number"), 100),
+        _text(li.get("shipping_provider_name"), 255),
+        bool(as_bool(li.get("is_gift"))),
+        _text(li.get("cancel_reason"), 255),
     )
 
 
@@ -205,13 +241,14 @@ def _upsert_orders(rows: list[tuple[Any, ...]]) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
-def orders_store(*, shop: Shop, orders: Sequence[ApiOrder]) -> int:
-    """Upsert a page of orders and replace their lines, in a fixed number of statements."""
+def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
+    """Upsert a page of orders (as TikTok sent them) and replace their lines in bulk."""
     now = timezone.now()
-    latest = {o.id: o for o in orders if o.id}
+    latest = {i: o for o in orders if (i := as_id(o.get("id")))}
     if not latest:
         return 0
-    sku_ids = {li.sku_id for o in latest.values() for li in o.line_items if li.sku_id}
+    lines = {i: _line_items(o) for i, o in latest.items()}
+    sku_ids = {as_id(li.get("sku_id")) for items in lines.values() for li in items} - {None}
     sku_pk = dict(
         Sku.objects.filter(shop=shop, tiktok_id__in=sku_ids).values_list("tiktok_id", "pk")
     )
@@ -220,34 +257,10 @@ def orders_store(*, shop: Shop, orders: Sequence[ApiOrder]) -> int:
     with connection.cursor() as cursor:
         table = OrderLine._meta.db_table
         with cursor.cursor.copy(f"copy {table} ({', '.join(LINE_FIELDS)}) from stdin") as copy:
-            for tiktok_id, o in latest.items():
-                for li in o.line_items:
-                    copy.write_row(
-                        (
-                            shop.pk,
-                            order_pk[tiktok_id],
-                            li.id,
-                            sku_pk.get(li.sku_id or ""),
-                            _text(li.sku_id, 32),
-                            _text(li.product_id, 32),
-                            _text(li.product_name, 500),
-                            _text(li.sku_name, 255),
-                            _text(li.seller_sku, 100),
-                            _text(li.sku_image, 1000),
-                            _text(li.currency, 8),
-                            li.original_price,
-                            li.sale_price,
-                            li.seller_discount,
-                            li.platform_discount,
-                            _text(li.display_status, 32),
-                            _text(li.package_id, 32),
-                            _text(li.package_status, 32),
-                            _text(li.tracking_number, 100),
-                            _text(li.shipping_provider_name, 255),
-                            li.is_gift,
-                            _text(li.cancel_reason, 255),
-                        )
-                    )
+            for tiktok_id, items in lines.items():
+                for li in items:
+                    sku = sku_pk.get(as_id(li.get("sku_id")) or "")
+                    copy.write_row(line_values(shop.pk, order_pk[tiktok_id], sku, li))
     return len(latest)
 
 
@@ -258,4 +271,4 @@ def orders_refresh(*, shop: Shop, order_ids: Iterable[str]) -> int:
         return 0
     fetched = client_for_shop(shop).get_orders(ids)
     with transaction.atomic():
-        return orders_store(shop=shop, orders=fetched)
+        return orders_store(shop=shop, orders=[order.raw for order in fetched])

@@ -26,6 +26,7 @@ class OrderSyncer(Syncer):
             page_size=self.page_size,
             sort_field="update_time",
             sort_order="ASC",
+            raw=True,  # the store reads the raw orders; typed objects would be built for nothing
             **filters,
         )
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.tiktok import samples
@@ -24,6 +25,7 @@ from tests.tiktok.fakes import (
     query_of,
 )
 from tiktok.client import TikTokClient
+from tiktok.config import AppCredentials
 from tiktok.errors import ApiError, InvalidRequestError
 from tiktok.pagination import Page
 from tiktok.types import (
@@ -794,3 +796,23 @@ def test_invalid_requests_are_refused_before_sending(
         call(client)
     assert fake.requests == []
     assert issubclass(InvalidRequestError, ValueError)
+
+
+def test_order_pages_can_come_raw_for_bulk_mirrors():
+    order = {"id": 576461413038785752, "status": "AWAITING_SHIPMENT"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        data = {"orders": [order], "total_count": 1}
+        return httpx.Response(200, json={"code": 0, "message": "", "request_id": "r", "data": data})
+
+    client = TikTokClient(
+        httpx.Client(transport=httpx.MockTransport(handler)),
+        AppCredentials("key", "secret"),
+        "TTP_token",
+        shop_cipher="ROW_x",
+        base_url="https://api.test",
+    )
+    typed = client.search_orders(page_size=10).items[0]
+    raw = client.search_orders(page_size=10, raw=True).items[0]
+    assert typed.id == "576461413038785752" and typed.raw == order
+    assert raw == order
