@@ -169,7 +169,6 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=30)
 
 # --- TikTok Shop ---------------------------------------------------------------------------------
 TIKTOK_APP_KEY = env("TIKTOK_APP_KEY", default="")

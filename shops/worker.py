@@ -30,7 +30,10 @@ class WorkerStatus:
 
 
 def worker_status() -> WorkerStatus:
-    """Read the heartbeat each running cluster refreshes every half second (it expires in 3 s)."""
+    """The heartbeat each running cluster refreshes every half second.
+
+    Each beat expires after 3 s, so a stopped worker shows as down within seconds.
+    """
     broker = get_broker()
     stats = [s for s in Stat.get_all(broker) if s.status not in (Conf.STOPPED, Conf.STOPPING)]
     try:
