@@ -9,8 +9,8 @@ from tiktok.types import as_id
 
 def handle_product_event(event: WebhookEvent) -> None:
     """A product changed status or content, or was created: fetch it again."""
-    shop = event.shop
+    shop = event.connected_shop
     product_id = as_id((event.payload.get("data") or {}).get("product_id"))
-    if shop is None or not shop.is_connected or not product_id:
+    if shop is None or not product_id:
         return
     services.product_refresh(shop=shop, product_id=product_id)

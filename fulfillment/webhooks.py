@@ -5,13 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fulfillment import services
-from shops.models import Shop, WebhookEvent
+from shops.models import WebhookEvent
 from tiktok.types import as_id
-
-
-def _connected_shop(event: WebhookEvent) -> Shop | None:
-    shop = event.shop
-    return shop if shop is not None and shop.is_connected else None
 
 
 def _data(event: WebhookEvent) -> Mapping:
@@ -20,7 +15,7 @@ def _data(event: WebhookEvent) -> Mapping:
 
 def handle_package_event(event: WebhookEvent) -> None:
     """Type 4: packages were split, combined or changed; read each again."""
-    shop = _connected_shop(event)
+    shop = event.connected_shop
     listed = _data(event).get("package_list") or ()
     ids = [as_id(p.get("package_id")) for p in listed if isinstance(p, Mapping)]
     if shop is not None and any(ids):
@@ -29,7 +24,7 @@ def handle_package_event(event: WebhookEvent) -> None:
 
 def handle_cancellation_event(event: WebhookEvent) -> None:
     """Type 11: a cancellation request changed status; read it again."""
-    shop = _connected_shop(event)
+    shop = event.connected_shop
     cancel_id = as_id(_data(event).get("cancel_id"))
     if shop is not None and cancel_id:
         services.cancellation_refresh(shop=shop, cancel_id=cancel_id)
@@ -37,7 +32,7 @@ def handle_cancellation_event(event: WebhookEvent) -> None:
 
 def handle_return_event(event: WebhookEvent) -> None:
     """Type 12: a return or refund request changed status; read it again."""
-    shop = _connected_shop(event)
+    shop = event.connected_shop
     return_id = as_id(_data(event).get("return_id"))
     if shop is not None and return_id:
         services.return_refresh(shop=shop, return_id=return_id)

@@ -27,9 +27,9 @@ def handle_order_event(event: WebhookEvent) -> None:
     An order already fetched after an event arrived needs nothing more, so a burst of events
     (or one redelivered under a new id) costs one Get Order Detail call per 50 orders.
     """
-    shop = event.shop
+    shop = event.connected_shop
     order_id = _order_id(event)
-    if shop is None or not shop.is_connected or not order_id:
+    if shop is None or not order_id:
         return
     waiting: dict[str, datetime] = {order_id: event.received_at}
     others = (

@@ -211,6 +211,11 @@ class WebhookEvent(models.Model):
     def __str__(self) -> str:
         return f"type {self.type} #{self.notification_id}"
 
+    @property
+    def connected_shop(self) -> Shop | None:
+        """The shop the event is about, if we still call TikTok for it."""
+        return self.shop if self.shop is not None and self.shop.is_connected else None
+
 
 class RateLimitSlot(models.Model):
     """The next free request slot for one (app, shop, API); shared by every process."""
