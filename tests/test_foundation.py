@@ -154,10 +154,27 @@ def test_settings_refuse_a_non_postgres_database():
     assert "must point at PostgreSQL" in result.stderr
 
 
+def _health(base_url: str) -> dict:
+    """/healthz's JSON, or what went wrong while the server or worker is still starting."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base_url + "/healthz", timeout=10) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return {"http_status": error.code, "body": raw[:300].decode(errors="replace")}
+    except (urllib.error.URLError, OSError) as error:
+        return {"error": repr(error)}
+
+
 def test_worker_heartbeat_makes_health_green(live_server):
     """A real qcluster process against the test database turns /healthz green."""
     import time
-    import urllib.request
 
     from django.db import connection
 
@@ -176,18 +193,19 @@ def test_worker_heartbeat_makes_health_green(live_server):
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        body = {}
+        deadline = time.monotonic() + 60
+        body: dict = {}
         while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(live_server.url + "/healthz", timeout=5) as response:
-                    body = json.load(response)
-                    break
-            except urllib.error.HTTPError as error:
-                body = json.load(error)
+            body = _health(live_server.url)
+            if body.get("status") == "ok":
+                break
             time.sleep(0.5)
         assert body.get("status") == "ok", body
         assert body["worker"]["workers"] >= 1
     finally:
         worker.terminate()
-        worker.wait(timeout=10)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
