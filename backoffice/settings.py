@@ -231,11 +231,11 @@ WEBHOOK_HANDLERS: dict[int, str] = {
 # The mirror: which syncer mirrors which resource, in the order a shop's full sync runs them
 # (catalog first so order lines find their SKUs, orders before the packages that point at them).
 SYNC_RESOURCES: dict[str, str] = {
-    "products": "catalog.sync.ProductSyncer",
-    "orders": "orders.sync.OrderSyncer",
-    "packages": "fulfillment.sync.PackageSyncer",
-    "returns": "fulfillment.sync.ReturnSyncer",
-    "cancellations": "fulfillment.sync.CancellationSyncer",
+    "products": "catalog.mirror.ProductSyncer",
+    "orders": "orders.mirror.OrderSyncer",
+    "packages": "fulfillment.mirror.PackageSyncer",
+    "returns": "fulfillment.mirror.ReturnSyncer",
+    "cancellations": "fulfillment.mirror.CancellationSyncer",
 }
 # Minutes between scheduled incremental syncs (they reconcile whatever webhooks missed).
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)

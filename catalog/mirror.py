@@ -1,9 +1,10 @@
-"""Writing the catalog mirror: pages of products upserted in bulk, one product refreshed."""
+"""The catalog mirror: pages of products upserted in bulk, one product refreshed, the syncer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,8 +12,9 @@ from django.utils import timezone
 from catalog.models import Inventory, Product, Sku, Warehouse
 from shops.gateway import client_for_shop
 from shops.models import Shop, SyncRun
-from shops.sync import sync_request
+from shops.sync import Syncer, sync_request
 from tiktok.errors import ApiError
+from tiktok.pagination import Page
 from tiktok.types import Product as ApiProduct
 from tiktok.types import Warehouse as ApiWarehouse
 
@@ -221,3 +223,29 @@ def product_refresh(*, shop: Shop, product_id: str) -> str:
     with transaction.atomic():
         products_store(shop=shop, products=[product], detailed=True)
     return "refreshed"
+
+
+class ProductSyncer(Syncer):
+    """Products (search lists each with its SKUs, prices and stock: no detail call needed)."""
+
+    resource = "products"
+    page_size = 100
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warehouse_pks: dict[str, int] = {}
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        filters = {"update_time_ge": updated_since} if updated_since else {}
+        return self.client.iter_product_pages(
+            page_token=page_token, page_size=self.page_size, **filters
+        )
+
+    def before_full(self) -> None:
+        warehouses_store(shop=self.shop, warehouses=self.client.get_warehouses())
+
+    def store(self, items: Sequence[Any]) -> int:
+        return products_store(shop=self.shop, products=items, warehouse_pks=self.warehouse_pks)
+
+    def after_full(self, *, started: datetime) -> None:
+        products_mark_vanished(shop=self.shop, before=started)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from catalog.fields import RawJSONField
+from shops.fields import RawJSONField
 from shops.models import Shop
 
 

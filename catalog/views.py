@@ -6,9 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.listing import csv_response, page_number, paginate, query_without
 from catalog.models import Product
 from shops.access import for_visible_shops, visible_shops
+from shops.listing import csv_response, page_number, paginate, query_without
 
 SORTS = {
     "updated": ("-update_time", "-id"),

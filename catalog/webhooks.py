@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from catalog import services
+from catalog import mirror
 from shops.models import WebhookEvent
 from tiktok.types import as_id
 
@@ -13,4 +13,4 @@ def handle_product_event(event: WebhookEvent) -> None:
     product_id = as_id((event.payload.get("data") or {}).get("product_id"))
     if shop is None or not product_id:
         return
-    services.product_refresh(shop=shop, product_id=product_id)
+    mirror.product_refresh(shop=shop, product_id=product_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,8 @@ from fulfillment.models import AfterSale, Cancellation, Package, Return
 from orders.models import Order
 from shops.gateway import client_for_shop
 from shops.models import Shop
+from shops.sync import Syncer
+from tiktok.pagination import Page
 from tiktok.types import AfterSaleLineItem
 from tiktok.types import Cancellation as ApiCancellation
 from tiktok.types import Package as ApiPackage
@@ -199,3 +201,55 @@ def cancellation_refresh(*, shop: Shop, cancel_id: str) -> int:
     page = client_for_shop(shop).search_cancellations(cancel_ids=[cancel_id])
     with transaction.atomic():
         return cancellations_store(shop=shop, cancellations=page.items)
+
+
+class _ByUpdateTime(Syncer):
+    page_size = 50
+
+    def _filters(self, updated_since: datetime | None) -> dict[str, Any]:
+        filters: dict[str, Any] = {
+            "page_size": self.page_size,
+            "sort_field": "update_time",
+            "sort_order": "ASC",
+        }
+        if updated_since:
+            filters["update_time_ge"] = updated_since
+        return filters
+
+
+class PackageSyncer(_ByUpdateTime):
+    """Packages (search gives status, lines, orders and tracking)."""
+
+    resource = "packages"
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        return self.client.iter_package_pages(page_token=page_token, **self._filters(updated_since))
+
+    def store(self, items: Sequence[Any]) -> int:
+        return packages_store(shop=self.shop, packages=items)
+
+
+class ReturnSyncer(_ByUpdateTime):
+    """Returns and refund requests with their lines and the seller's next deadline."""
+
+    resource = "returns"
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        return self.client.iter_return_pages(page_token=page_token, **self._filters(updated_since))
+
+    def store(self, items: Sequence[Any]) -> int:
+        return returns_store(shop=self.shop, returns=items)
+
+
+class CancellationSyncer(_ByUpdateTime):
+    """Cancellation requests with the seller's next deadline."""
+
+    resource = "cancellations"
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        return self.client.iter_cancellation_pages(
+            page_token=page_token, **self._filters(updated_since)
+        )
+
+    def store(self, items: Sequence[Any]) -> int:
+        return cancellations_store(shop=self.shop, cancellations=items)

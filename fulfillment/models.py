@@ -6,8 +6,8 @@ from datetime import datetime
 
 from django.db import models
 
-from catalog.fields import RawJSONField
 from orders.models import Order
+from shops.fields import RawJSONField
 from shops.models import Shop
 
 

@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from catalog.listing import page_number, paginate, query_without
 from fulfillment.models import Cancellation, Package, Return
 from shops.access import for_visible_shops, visible_shops
+from shops.listing import page_number, paginate, query_without
 
 PACKAGE_STATUSES = ["TO_FULFILL", "PROCESSING", "FULFILLING", "COMPLETED", "CANCELLED"]
 KINDS = {"returns": Return, "cancellations": Cancellation}

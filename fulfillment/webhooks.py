@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fulfillment import services
+from fulfillment import mirror
 from shops.models import WebhookEvent
 from tiktok.types import as_id
 
@@ -19,7 +19,7 @@ def handle_package_event(event: WebhookEvent) -> None:
     listed = _data(event).get("package_list") or ()
     ids = [as_id(p.get("package_id")) for p in listed if isinstance(p, Mapping)]
     if shop is not None and any(ids):
-        services.packages_refresh(shop=shop, package_ids=[i for i in ids if i])
+        mirror.packages_refresh(shop=shop, package_ids=[i for i in ids if i])
 
 
 def handle_cancellation_event(event: WebhookEvent) -> None:
@@ -27,7 +27,7 @@ def handle_cancellation_event(event: WebhookEvent) -> None:
     shop = event.connected_shop
     cancel_id = as_id(_data(event).get("cancel_id"))
     if shop is not None and cancel_id:
-        services.cancellation_refresh(shop=shop, cancel_id=cancel_id)
+        mirror.cancellation_refresh(shop=shop, cancel_id=cancel_id)
 
 
 def handle_return_event(event: WebhookEvent) -> None:
@@ -35,4 +35,4 @@ def handle_return_event(event: WebhookEvent) -> None:
     shop = event.connected_shop
     return_id = as_id(_data(event).get("return_id"))
     if shop is not None and return_id:
-        services.return_refresh(shop=shop, return_id=return_id)
+        mirror.return_refresh(shop=shop, return_id=return_id)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.utils import timezone
 
-from catalog.fields import RawJSONField
 from catalog.models import Sku
+from shops.fields import RawJSONField
 from shops.models import Shop
 
 

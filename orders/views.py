@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from catalog.listing import (
+from orders.models import Order, OrderLine, OrderStatus
+from shops.access import for_visible_shops, get_owned_or_404, visible_shops
+from shops.listing import (
     csv_response,
     day_start,
     page_number,
@@ -17,8 +19,6 @@ from catalog.listing import (
     parse_day,
     query_without,
 )
-from orders.models import Order, OrderLine, OrderStatus
-from shops.access import for_visible_shops, get_owned_or_404, visible_shops
 
 SORTS = {
     "created": ("-create_time", "-id"),

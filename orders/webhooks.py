@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from orders import services
+from orders import mirror
 from orders.models import Order
 from shops.models import WebhookEvent
 from tiktok.client import ORDER_IDS_PER_CALL
@@ -52,4 +52,4 @@ def handle_order_event(event: WebhookEvent) -> None:
     )
     due = [i for i, received in waiting.items() if i not in synced or synced[i] < received]
     if order_id in due:
-        services.orders_refresh(shop=shop, order_ids=due)
+        mirror.orders_refresh(shop=shop, order_ids=due)

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import catalog.fields
+import shops.fields
 
 
 class Migration(migrations.Migration):
@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                         null=True,
                     ),
                 ),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 ("synced_at", models.DateTimeField()),
                 (
                     "shop",
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                 ("status", models.CharField(blank=True, max_length=32)),
                 ("stock_total", models.IntegerField(default=0)),
                 ("deleted_at", models.DateTimeField(blank=True, null=True)),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 (
                     "product",
                     models.ForeignKey(
@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
                 ("effect_status", models.CharField(blank=True, max_length=32)),
                 ("is_default", models.BooleanField(default=False)),
                 ("region_code", models.CharField(blank=True, max_length=8)),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 (
                     "shop",
                     models.ForeignKey(

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import catalog.fields
+import shops.fields
 
 
 class Migration(migrations.Migration):
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                         help_text="The order lines covered, with their refunds.",
                     ),
                 ),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 ("synced_at", models.DateTimeField()),
             ],
             options={
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ("handover_method", models.CharField(blank=True, max_length=16)),
                 ("shipping_provider_name", models.CharField(blank=True, max_length=255)),
                 ("tracking_number", models.CharField(blank=True, max_length=100)),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 ("synced_at", models.DateTimeField()),
             ],
             options={
@@ -123,7 +123,7 @@ class Migration(migrations.Migration):
                         help_text="The order lines covered, with their refunds.",
                     ),
                 ),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 ("synced_at", models.DateTimeField()),
                 ("arbitration_status", models.CharField(blank=True, max_length=32)),
                 ("return_tracking_number", models.CharField(blank=True, max_length=100)),

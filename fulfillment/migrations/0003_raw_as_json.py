@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from catalog.fields import raw_json_columns
+from shops.fields import raw_json_columns
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import catalog.fields
+import shops.fields
 
 
 class Migration(migrations.Migration):
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
                 ("cancel_reason", models.CharField(blank=True, max_length=255)),
                 ("cancellation_initiator", models.CharField(blank=True, max_length=16)),
                 ("line_count", models.PositiveIntegerField(default=0)),
-                ("raw", catalog.fields.RawJSONField(blank=True, default=dict)),
+                ("raw", shops.fields.RawJSONField(blank=True, default=dict)),
                 ("synced_at", models.DateTimeField()),
                 (
                     "shop",

@@ -173,7 +173,7 @@ def test_retry_resumes_a_failed_run(client, mirrored, member, django_capture_on_
 
 
 def test_exported_text_never_runs_as_a_spreadsheet_formula():
-    from catalog.listing import spreadsheet_safe
+    from shops.listing import spreadsheet_safe
 
     assert spreadsheet_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
