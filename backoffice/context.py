@@ -1,8 +1,16 @@
-"""What every page's layout needs: the navigation and who is logged in."""
+"""What every page's layout needs: the navigation, who is logged in, and the display zone.
+
+Values that cost a query are lazy and computed at most once per request, so a polled
+fragment that never shows the page chrome never pays for it.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from shops.roles import role_name
 
@@ -16,7 +24,12 @@ NAV_ITEMS = [
 ]
 
 
-def layout(request: HttpRequest) -> dict:
+def layout(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {}
-    return {"nav_items": NAV_ITEMS, "user_role": role_name(request.user)}
+    user = request.user
+    return {
+        "nav_items": NAV_ITEMS,
+        "user_role": SimpleLazyObject(lambda: role_name(user)),
+        "display_zone": timezone.get_current_timezone_name(),
+    }

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "django_filters",
     "template_partials",
     "django_q",
     "shops",
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "shops.zones.DisplayZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -180,6 +182,11 @@ TIKTOK_AUTH_BASE = env("TIKTOK_AUTH_BASE", default="https://auth.tiktok-shops.co
 # (services.us.tiktokshop.com vs services.tiktokshops.us; UNVERIFIED), hence a setting.
 TIKTOK_CONSENT_BASE = env("TIKTOK_CONSENT_BASE", default="https://services.tiktokshop.com")
 TIKTOK_WEBHOOK_URL = env("TIKTOK_WEBHOOK_URL", default="")
+# Where a product's public listing lives; {product_id} is TikTok's id. UNVERIFIED: the pattern
+# differs by market, so it is a setting (empty hides the link).
+TIKTOK_PRODUCT_URL = env(
+    "TIKTOK_PRODUCT_URL", default="https://shop.tiktok.com/view/product/{product_id}"
+)
 TOKEN_ENCRYPTION_KEYS = env.list("TOKEN_ENCRYPTION_KEYS", default=[])
 
 # The consent host (TIKTOK_CONSENT_BASE) is added to form-action by the middleware.

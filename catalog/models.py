@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from shops.fields import RawJSONField
@@ -107,6 +108,12 @@ class Product(models.Model):
     @property
     def status_label(self) -> str:
         return dict(self.Status.choices).get(self.status, self.status.title() or "—")
+
+    @property
+    def listing_url(self) -> str:
+        """The product's public page on TikTok (empty when not configured)."""
+        pattern = settings.TIKTOK_PRODUCT_URL
+        return pattern.replace("{product_id}", self.tiktok_id) if pattern else ""
 
 
 class Sku(models.Model):

@@ -1,75 +1,70 @@
-"""The products list: filters, sort, pages and a CSV export, over the mirror only."""
+"""The products list, a product's page and a CSV export, over the mirror only."""
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from catalog.models import Product
-from shops.access import for_visible_shops, visible_shops
-from shops.listing import csv_response, page_number, paginate, query_without
-
-SORTS = {
-    "updated": ("-update_time", "-id"),
-    "title": ("title", "id"),
-    "stock": ("stock_total", "id"),
-    "-stock": ("-stock_total", "-id"),
-    "price": ("price_min", "id"),
-    "-price": ("-price_max", "-id"),
-}
+from catalog.filters import ProductFilterSet
+from catalog.models import Inventory, Product, Sku
+from shops.access import for_visible_shops, get_owned_or_404
+from shops.htmx import render_page
+from shops.listing import csv_response, filter_errors_response, paginate, query_without
 
 
-def _filtered(request: HttpRequest):
-    """The visible products matching the request's filters, and the filters as given."""
-    shops = visible_shops(request.user)
-    filters = {
-        "shop": request.GET.get("shop", ""),
-        "status": request.GET.get("status", ""),
-        "q": request.GET.get("q", "").strip(),
-        "sort": request.GET.get("sort", "updated"),
-    }
-    products = for_visible_shops(Product.objects.all(), request.user)
-    if filters["shop"].isdigit():
-        products = products.filter(shop_id=int(filters["shop"]))
-    if filters["status"] == Product.Status.DELETED:
-        products = products.filter(deleted_at__isnull=False)
-    else:
-        products = products.live()
-        if filters["status"] in Product.Status.values:
-            products = products.filter(status=filters["status"])
-    products = products.search(filters["q"])
-    if filters["sort"] not in SORTS:
-        filters["sort"] = "updated"
-    return shops, filters, products.order_by(*SORTS[filters["sort"]])
+def _filterset(request: HttpRequest) -> ProductFilterSet:
+    queryset = for_visible_shops(Product.objects.all(), request.user)
+    return ProductFilterSet(request.GET, queryset=queryset, user=request.user, request=request)
 
 
 @require_GET
 def product_list(request: HttpRequest) -> HttpResponse:
     """Every visible shop's products, newest change first."""
-    shops, filters, products = _filtered(request)
-    listing = paginate(
-        products.select_related("shop").prefetch_related("skus"), page_number(request)
-    )
+    filterset = _filterset(request)
+    listing = paginate(filterset.qs.select_related("shop").prefetch_related("skus"), filterset.page)
     context = {
-        "shops": shops,
-        "filters": filters,
+        "filter": filterset,
         "listing": listing,
-        "statuses": Product.Status.choices,
+        "action": reverse("products"),
         "query": query_without(request, "page"),
-        "sort_query": query_without(request, "page", "sort"),
     }
-    template = "catalog/products.html#product-table" if request.htmx else "catalog/products.html"
-    return render(request, template, context)
+    return render_page(request, "catalog/products.html", context, partial="product-list")
+
+
+@require_GET
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One product: its SKUs with prices and stock per warehouse (recent orders load beside)."""
+    product = get_owned_or_404(
+        Product.objects.select_related("shop").prefetch_related(
+            Prefetch(
+                "skus",
+                queryset=Sku.objects.order_by("seller_sku", "id").prefetch_related(
+                    Prefetch(
+                        "inventory",
+                        queryset=Inventory.objects.select_related("warehouse").order_by(
+                            "warehouse__name", "id"
+                        ),
+                    )
+                ),
+            )
+        ),
+        request.user,
+        pk=pk,
+    )
+    return render_page(request, "catalog/product_detail.html", {"product": product})
 
 
 @require_GET
 def product_export(request: HttpRequest) -> HttpResponse:
     """The filtered products as CSV, one row per SKU."""
-    _, _, products = _filtered(request)
+    filterset = _filterset(request)
+    if not filterset.is_valid():
+        return filter_errors_response(filterset.errors)
     rows = (
         (product, sku)
-        for product in products.select_related("shop")
+        for product in filterset.qs.select_related("shop")
         .prefetch_related("skus")
         .iterator(chunk_size=500)
         for sku in product.skus.all()

@@ -2,72 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from orders.models import Order, OrderLine, OrderStatus
-from shops.access import for_visible_shops, get_owned_or_404, visible_shops
+from catalog.models import Product
+from orders.filters import OrderFilterSet
+from orders.models import Order, OrderLine
+from shops.access import for_visible_shops, get_owned_or_404
+from shops.htmx import render_page
 from shops.listing import (
     csv_response,
-    day_start,
-    page_number,
+    export_time,
+    filter_errors_response,
     paginate,
-    parse_day,
     query_without,
+    zone_name,
 )
 
-SORTS = {
-    "created": ("-create_time", "-id"),
-    "oldest": ("create_time", "id"),
-    "ship_by": ("ship_by", "id"),
-    "updated": ("-update_time", "-id"),
-}
 
-
-def _filtered(request: HttpRequest):
-    """The visible orders matching the request's filters, and the filters as given."""
-    filters = {
-        "shop": request.GET.get("shop", ""),
-        "status": request.GET.get("status", ""),
-        "q": request.GET.get("q", "").strip(),
-        "from": request.GET.get("from", ""),
-        "to": request.GET.get("to", ""),
-        "sort": request.GET.get("sort", "created"),
-    }
-    orders = for_visible_shops(Order.objects.all(), request.user)
-    if filters["shop"].isdigit():
-        orders = orders.filter(shop_id=int(filters["shop"]))
-    if filters["status"] in OrderStatus.values:
-        orders = orders.filter(status=filters["status"])
-    start, end = parse_day(filters["from"]), parse_day(filters["to"])
-    orders = orders.created_between(
-        day_start(start), day_start(end + timedelta(days=1)) if end else None
-    )
-    orders = orders.search(filters["q"])
-    if filters["sort"] not in SORTS:
-        filters["sort"] = "created"
-    return filters, orders.order_by(*SORTS[filters["sort"]])
+def _filterset(request: HttpRequest) -> OrderFilterSet:
+    queryset = for_visible_shops(Order.objects.all(), request.user)
+    return OrderFilterSet(request.GET, queryset=queryset, user=request.user, request=request)
 
 
 @require_GET
 def order_list(request: HttpRequest) -> HttpResponse:
     """Orders of every visible shop, newest first, with the ship-by clock."""
-    filters, orders = _filtered(request)
-    listing = paginate(orders.select_related("shop").defer("raw"), page_number(request))
+    filterset = _filterset(request)
+    listing = paginate(filterset.qs.select_related("shop").defer("raw"), filterset.page)
     context = {
-        "shops": visible_shops(request.user),
-        "filters": filters,
+        "filter": filterset,
         "listing": listing,
-        "statuses": OrderStatus.choices,
+        "action": reverse("orders"),
         "query": query_without(request, "page"),
-        "sort_query": query_without(request, "page", "sort"),
     }
-    template = "orders/orders.html#order-table" if request.htmx else "orders/orders.html"
-    return render(request, template, context)
+    return render_page(request, "orders/orders.html", context, partial="order-list")
 
 
 @require_GET
@@ -75,7 +46,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One order: lines, packages, payment, returns, cancellations and what happened when."""
     order = get_owned_or_404(
         Order.objects.select_related("shop").prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+            Prefetch("lines", queryset=OrderLine.objects.select_related("sku").order_by("id")),
             "packages",
             "returns",
             "cancellations",
@@ -83,26 +54,26 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    template = (
-        "orders/order_detail.html#order-panel" if request.htmx else "orders/order_detail.html"
-    )
-    return render(request, template, {"order": order})
+    return render_page(request, "orders/order_detail.html", {"order": order}, partial="order-panel")
 
 
 @require_GET
 def order_export(request: HttpRequest) -> HttpResponse:
-    """The filtered orders as CSV, one row per order."""
-    _, orders = _filtered(request)
-    rows = orders.select_related("shop").defer("raw").iterator(chunk_size=2000)
+    """The filtered orders as CSV, one row per order, times in the display zone."""
+    filterset = _filterset(request)
+    if not filterset.is_valid():
+        return filter_errors_response(filterset.errors)
+    rows = filterset.qs.select_related("shop").defer("raw").iterator(chunk_size=2000)
+    zone = zone_name()
     return csv_response(
         "orders.csv",
         [
             "shop",
             "order_id",
             "status",
-            "created",
-            "paid",
-            "ship_by",
+            f"created ({zone})",
+            f"paid ({zone})",
+            f"ship_by ({zone})",
             "buyer",
             "lines",
             "total",
@@ -115,9 +86,9 @@ def order_export(request: HttpRequest) -> HttpResponse:
             o.shop.name,
             o.tiktok_id,
             o.status,
-            o.create_time.isoformat() if o.create_time else "",
-            o.paid_time.isoformat() if o.paid_time else "",
-            o.ship_by.isoformat() if o.ship_by else "",
+            export_time(o.create_time),
+            export_time(o.paid_time),
+            export_time(o.ship_by),
             o.recipient_name,
             o.line_count,
             o.total_amount,
@@ -125,4 +96,25 @@ def order_export(request: HttpRequest) -> HttpResponse:
             o.shipping_type,
             o.tracking_number,
         ],
+    )
+
+
+RECENT_PRODUCT_LINES = 20
+
+
+@require_GET
+def product_orders(request: HttpRequest, product_pk: int) -> HttpResponse:
+    """The latest order lines of one product's SKUs (a partial of the product page)."""
+    product = get_owned_or_404(Product.objects.all(), request.user, pk=product_pk)
+    lines = (
+        OrderLine.objects.filter(sku__product=product)
+        .select_related("order", "sku")
+        .defer("order__raw")
+        .order_by("-order__create_time", "-id")[:RECENT_PRODUCT_LINES]
+    )
+    return render_page(
+        request,
+        "orders/product_orders.html",
+        {"product": product, "lines": lines},
+        partial="product-orders",
     )

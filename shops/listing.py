@@ -1,22 +1,22 @@
-"""What every mirror list shares: filters by visible shop, offset pages and a capped count."""
+"""What every list shares: capped offset pages with a capped count, and streamed CSV."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 PER_PAGE = 50
 # Counting stops here: an exact COUNT(*) over a whole mirror costs more than the page itself.
 COUNT_CAP = 10_000
-MAX_PAGE = 2_000
+# Pages stop where counting stops, so the deepest page costs about what the first one does
+# (an offset of at most COUNT_CAP index entries); past it, narrowing the filters is the answer.
+MAX_PAGE = COUNT_CAP // PER_PAGE
 
 
 @dataclass(frozen=True)
@@ -43,23 +43,21 @@ class Listing:
         return (self.page - 1) * self.per_page + len(self.rows)
 
 
-def page_number(request: HttpRequest) -> int:
-    try:
-        return min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
-    except ValueError:
-        return 1
-
-
 def paginate(queryset: QuerySet, page: int, per_page: int = PER_PAGE) -> Listing:
-    """Rows of one page (one query) and the total counted up to COUNT_CAP (one query)."""
+    """One page of rows (one query) and the total counted up to COUNT_CAP (one query).
+
+    A page past the last one shows the last one, never "0 results" with a Previous button.
+    """
+    count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    last_page = max(1, -(-min(count, COUNT_CAP) // per_page))
+    page = min(max(page, 1), last_page)
     offset = (page - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
-    count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
     return Listing(
         rows=rows[:per_page],
         page=page,
         per_page=per_page,
-        has_next=len(rows) > per_page,
+        has_next=len(rows) > per_page and page < MAX_PAGE,
         count=min(count, COUNT_CAP),
         count_capped=count > COUNT_CAP,
     )
@@ -71,20 +69,6 @@ def query_without(request: HttpRequest, *names: str) -> str:
     for name in names:
         params.pop(name, None)
     return params.urlencode()
-
-
-def parse_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def day_start(day: date | None) -> datetime | None:
-    """Midnight of a day in the current time zone, as an aware datetime."""
-    if day is None:
-        return None
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone.get_current_timezone_name()))
 
 
 class _Echo:
@@ -116,3 +100,20 @@ def csv_response(
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def filter_errors_response(errors: Any) -> HttpResponse:
+    """A CSV export asked with a bad filter value: 400 and what to fix, never a partial file."""
+    lines = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
+    return HttpResponse(
+        "Fix the filters: " + "; ".join(lines), status=400, content_type="text/plain"
+    )
+
+
+def export_time(value: Any) -> str:
+    """A time for a CSV cell, in the display zone with its offset (ISO 8601)."""
+    return timezone.localtime(value).isoformat() if value else ""
+
+
+def zone_name() -> str:
+    return timezone.get_current_timezone_name()

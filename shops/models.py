@@ -301,3 +301,17 @@ class SyncRun(models.Model):
         if not self.total:
             return 100 if self.status == self.Status.SUCCEEDED else None
         return min(100, round(100 * self.done / self.total))
+
+
+class Profile(models.Model):
+    """A person's own settings: the zone every time is shown in and dates are read in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA zone name; empty means the site's TIME_ZONE."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.time_zone or 'site zone'})"

@@ -12,7 +12,12 @@ def is_admin(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Admins connect and disconnect shops and manage members; superusers count as admins."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or user.groups.filter(name=ADMINS).exists()
+    # Asked by the view, the layout and the access helpers: one query per request's user.
+    cached = getattr(user, "_is_admin", None)
+    if cached is None:
+        cached = user.is_superuser or user.groups.filter(name=ADMINS).exists()
+        user._is_admin = cached  # type: ignore[union-attr]
+    return cached
 
 
 def role_name(user: AbstractBaseUser) -> str:

@@ -15,5 +15,6 @@ urlpatterns = [
         views.shop_sync_retry,
         name="shop-sync-retry",
     ),
+    path("profile/", views.profile, name="profile"),
     path("webhooks/tiktok", views.tiktok_webhook, name="tiktok-webhook"),
 ]

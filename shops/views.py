@@ -14,10 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shops import services, sync
 from shops.access import admin_required, get_shop_or_404, visible_shops
-from shops.htmx import with_toast
-from shops.models import AuditEntry, Shop, SyncRun
+from shops.forms import MemberForm, ProfileForm, member_candidates
+from shops.htmx import render_page, wants_partial, with_toast
+from shops.models import AuditEntry, Profile, Shop, SyncRun
 from shops.roles import is_admin
 from shops.webhooks import WebhookRejected, webhook_receive
+from shops.zones import remember_zone, zone_of
 
 
 def shops_page(request: HttpRequest) -> HttpResponse:
@@ -57,8 +59,10 @@ def _attach_sync(shops: list[Shop]) -> None:
 def shop_sync(request: HttpRequest, shop_id: int) -> HttpResponse:
     """The mirror's state for one shop (htmx partial, polled while a run is active)."""
     shop = get_shop_or_404(request.user, pk=shop_id)
+    if not wants_partial(request):
+        return redirect("shops")
     _attach_sync([shop])
-    return render(request, "shops/shops.html#sync", {"shop": shop})
+    return render_page(request, "shops/shops.html", {"shop": shop}, partial="sync")
 
 
 @require_GET
@@ -66,7 +70,9 @@ def shop_sync_history(request: HttpRequest, shop_id: int) -> HttpResponse:
     """The shop's latest sync runs with their counts, requests, duration and errors."""
     shop = get_shop_or_404(request.user, pk=shop_id)
     runs = SyncRun.objects.filter(shop=shop).order_by("-created_at")[:20]
-    return render(request, "shops/shops.html#sync-history", {"shop": shop, "runs": runs})
+    return render_page(
+        request, "shops/sync_history.html", {"shop": shop, "runs": runs}, partial="sync-history"
+    )
 
 
 @require_POST
@@ -80,8 +86,11 @@ def shop_sync_retry(request: HttpRequest, shop_id: int, resource: str) -> HttpRe
     else:
         sync.sync_retry(shop_id=shop.pk, resource=resource)
         message, level = f"{resource.title()} of {shop.name} will sync again.", "info"
+    if not wants_partial(request):
+        getattr(messages, level)(request, message)
+        return redirect("shops")
     _attach_sync([shop])
-    response = render(request, "shops/shops.html#sync", {"shop": shop})
+    response = render_page(request, "shops/shops.html", {"shop": shop}, partial="sync")
     return with_toast(response, message, level)
 
 
@@ -132,35 +141,52 @@ def shop_disconnect(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 @admin_required
 def shop_members(request: HttpRequest, shop_id: int) -> HttpResponse:
-    """Add or remove members of one shop (htmx partial of the shop card)."""
+    """Add or remove members of one shop (a partial of the shop card, or a page without JS)."""
     shop = get_shop_or_404(request.user, pk=shop_id)
-    User = get_user_model()
-    response_message = None
+    form = MemberForm(request.POST if request.method == "POST" else None, shop=shop)
+    toast = None
     if request.method == "POST":
-        member = User.objects.filter(pk=request.POST.get("user")).first()
-        if member is None:
-            response_message = ("Pick a person to add or remove.", "warning")
-        else:
-            add = request.POST.get("action") == "add"
+        if form.is_valid():
+            member, add = form.cleaned_data["user"], form.cleaned_data["action"] == "add"
             changed = services.shop_member_set(
                 shop=shop, member=member, is_member=add, actor=request.user
             )
             verb = "added to" if add else "removed from"
-            response_message = (
+            toast = (
                 (f"{member.get_username()} {verb} {shop.name}.", "success")
                 if changed
                 else (f"No change for {member.get_username()}.", "info")
             )
-    members = shop.members.order_by("username")
-    candidates = User.objects.filter(is_active=True).exclude(pk__in=members).order_by("username")
-    response = render(
-        request,
-        "shops/shops.html#members",
-        {"shop": shop, "members": members, "candidates": candidates},
-    )
-    if response_message:
-        with_toast(response, *response_message)
+            form = MemberForm(shop=shop)
+        else:
+            toast = ("Pick a person from the list.", "warning")
+        if not wants_partial(request):
+            getattr(messages, toast[1])(request, toast[0])
+            return redirect("shop-members", shop_id=shop.pk)
+    context = {
+        "shop": shop,
+        "members": shop.members.order_by("username"),
+        "candidates": member_candidates(shop),
+        "form": form,
+    }
+    response = render_page(request, "shops/members.html", context, partial="members")
+    if toast:
+        with_toast(response, *toast)
     return response
+
+
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: the zone times are shown in."""
+    initial = {"time_zone": zone_of(request.user.pk)}
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        Profile.objects.update_or_create(
+            user=request.user, defaults={"time_zone": form.cleaned_data["time_zone"]}
+        )
+        remember_zone(request, form.cleaned_data["time_zone"])
+        messages.success(request, "Saved. Times now show in your zone.")
+        return redirect("profile")
+    return render_page(request, "shops/profile.html", {"form": form})
 
 
 @csrf_exempt

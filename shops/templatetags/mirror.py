@@ -1,4 +1,4 @@
-"""Showing mirrored data: times in the shop's zone, money with its currency, countdowns."""
+"""Showing mirrored data: times in the display zone, money with its currency, countdowns."""
 
 from __future__ import annotations
 
@@ -41,10 +41,18 @@ def shop_zone(shop) -> ZoneInfo:
 
 @register.filter
 def shop_time(value: datetime | None, shop) -> str:
-    """A time in the shop's zone, with the zone's abbreviation."""
+    """A time in the shop's zone, with the zone's abbreviation (for a shop's own settings)."""
     if value is None:
         return "—"
     return timezone.localtime(value, shop_zone(shop)).strftime("%d %b %Y %H:%M %Z")
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """A time in the user's display zone (named once, in the column header or beside it)."""
+    if value is None:
+        return "—"
+    return timezone.localtime(value).strftime("%d %b %Y %H:%M")
 
 
 @register.filter

@@ -1,0 +1,111 @@
+"""Filters of the packages, returns and cancellations lists."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from shops.filters import ListFilterSet, SearchFilter
+
+PACKAGE_STATUSES = [
+    ("TO_FULFILL", "To fulfill"),
+    ("PROCESSING", "Processing"),
+    ("FULFILLING", "Fulfilling"),
+    ("COMPLETED", "Completed"),
+    ("CANCELLED", "Cancelled"),
+]
+# TikTok's values (contract §9), in the seller's words.
+RETURN_STATUSES = [
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "Request pending: your decision"),
+    ("REFUND_OR_RETURN_REQUEST_REJECT", "Request rejected"),
+    ("AWAITING_BUYER_SHIP", "Waiting for the buyer to ship"),
+    ("BUYER_SHIPPED_ITEM", "Buyer shipped the item"),
+    ("REJECT_RECEIVE_PACKAGE", "Returned package refused"),
+    ("RETURN_OR_REFUND_REQUEST_SUCCESS", "Request approved"),
+    ("RETURN_OR_REFUND_REQUEST_CANCEL", "Cancelled by the buyer"),
+    ("RETURN_OR_REFUND_REQUEST_COMPLETE", "Completed"),
+    ("REPLACEMENT_REQUEST_PENDING", "Replacement pending: your decision"),
+    ("REPLACEMENT_REQUEST_REJECT", "Replacement rejected"),
+    ("REPLACEMENT_REQUEST_REFUND_SUCCESS", "Replacement refunded"),
+    ("REPLACEMENT_REQUEST_CANCEL", "Replacement cancelled"),
+    ("REPLACEMENT_REQUEST_COMPLETE", "Replacement completed"),
+    ("AWAITING_BUYER_RESPONSE", "Waiting for the buyer's answer"),
+]
+CANCELLATION_STATUSES = [
+    ("CANCELLATION_REQUEST_PENDING", "Request pending: your decision"),
+    ("CANCELLATION_REQUEST_SUCCESS", "Cancelled"),
+    ("CANCELLATION_REQUEST_CANCELLED", "Withdrawn"),
+    ("CANCELLATION_REQUEST_COMPLETE", "Completed"),
+]
+KIND_CHOICES = [("returns", "Returns"), ("cancellations", "Cancellations")]
+
+
+class KindForm(forms.Form):
+    """Which after-sales list: returns (the default) or cancellations."""
+
+    kind = forms.ChoiceField(choices=KIND_CHOICES, required=False)
+
+    @property
+    def chosen(self) -> str:
+        return (self.is_valid() and self.cleaned_data["kind"]) or "returns"
+
+
+class PackageFilterSet(ListFilterSet):
+    """Shop, status, and a package id or tracking number (exact)."""
+
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {"created": ("create_time", "id")}
+    DEFAULT_SORT = "-created"
+
+    status = django_filters.ChoiceFilter(choices=PACKAGE_STATUSES, empty_label="Any status")
+    q = SearchFilter(method="filter_search", label="Package id or tracking number (exact)")
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(tracking_number=value) | Q(tiktok_id=value))
+
+
+class AfterSaleFilterSet(ListFilterSet):
+    """Shop, status, and "waiting for me" (the seller's next step, nearest deadline first)."""
+
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "created": ("create_time", "id"),
+        "deadline": ("deadline", "id"),
+    }
+    DEFAULT_SORT = "-created"
+
+    kind = django_filters.ChoiceFilter(
+        choices=KIND_CHOICES, method="_no_filter", widget=forms.HiddenInput
+    )
+    due = django_filters.BooleanFilter(
+        widget=forms.CheckboxInput, label="Waiting for me, by deadline", method="filter_due"
+    )
+
+    def context_params(self) -> tuple[str, ...]:
+        return ("kind",)
+
+    def filter_due(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(deadline__isnull=False).exclude(next_action="")
+
+    @property
+    def sort_key(self) -> str:
+        explicit = self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("sort")
+        if (
+            not explicit
+            and self.is_bound
+            and self.form.is_valid()
+            and self.form.cleaned_data["due"]
+        ):
+            return "deadline"
+        return super().sort_key
+
+
+class ReturnFilterSet(AfterSaleFilterSet):
+    status = django_filters.ChoiceFilter(choices=RETURN_STATUSES, empty_label="Any status")
+
+
+class CancellationFilterSet(AfterSaleFilterSet):
+    status = django_filters.ChoiceFilter(choices=CANCELLATION_STATUSES, empty_label="Any status")

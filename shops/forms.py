@@ -1,0 +1,57 @@
+"""Forms behind the shops pages' POSTs: members and the profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from shops.models import Shop
+from shops.roles import ADMINS
+from shops.zones import zone_choices
+
+
+def member_candidates(shop: Shop) -> QuerySet:
+    """Active people who may be added: not members yet, and not admins (they see every shop)."""
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, is_superuser=False)
+        .exclude(groups__name=ADMINS)
+        .exclude(pk__in=shop.members.values("pk"))
+        .order_by("username")
+    )
+
+
+class MemberForm(forms.Form):
+    """Add a person to a shop, or remove a member from it."""
+
+    action = forms.ChoiceField(choices=[("add", "Add"), ("remove", "Remove")])
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        error_messages={"invalid_choice": "Pick a person from the list."},
+    )
+
+    def __init__(self, *args: Any, shop: Shop, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.shop = shop
+        action = self.data.get("action") if self.is_bound else "add"
+        self.fields["user"].queryset = (
+            shop.members.all() if action == "remove" else member_candidates(shop)
+        )
+
+
+class ProfileForm(forms.Form):
+    """The person's display zone."""
+
+    time_zone = forms.ChoiceField(
+        choices=[("", "The site's zone")],
+        required=False,
+        label="Time zone",
+        help_text="Every time is shown in this zone and date filters are read in it.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", "The site's zone"), *zone_choices()]
