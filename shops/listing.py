@@ -104,9 +104,10 @@ def csv_response(
 
 def filter_errors_response(errors: Any) -> HttpResponse:
     """A CSV export asked with a bad filter value: 400 and what to fix, never a partial file."""
-    lines = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
+    # Field names only: the messages quote the value sent, which is not ours to echo.
+    names = ", ".join(sorted(errors))
     return HttpResponse(
-        "Fix the filters: " + "; ".join(lines), status=400, content_type="text/plain"
+        f"Fix these filters, then export again: {names}.\n", status=400, content_type="text/plain"
     )
 
 
