@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from shops.models import SyncRun
+from orders import mirror
+from shops.models import Shop, SyncRun
 from shops.sync import sync_request_all
 
 
 def sync_orders() -> int:
     return sync_request_all(resource="orders", kind=SyncRun.Kind.INCREMENTAL)
+
+
+def orders_refresh(shop_id: int, order_ids: list[str]) -> int:
+    """Read some orders again from TikTok (staff's re-sync); skipped for a disconnected shop."""
+    shop = Shop.objects.get(pk=shop_id)
+    if not shop.is_connected:
+        return 0
+    return mirror.orders_refresh(shop=shop, order_ids=order_ids)

@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from shops.adminkit import GuardedAdmin, ReadOnlyAdmin
 from shops.models import AuditEntry, Authorization, Shop, SyncRun, SyncState, WebhookEvent
 
 TOKEN_FIELDS = ("access_token_encrypted", "refresh_token_encrypted")
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(admin.ModelAdmin):
+class AuthorizationAdmin(GuardedAdmin):
     list_display = (
         "seller_name",
         "open_id",
@@ -26,7 +27,7 @@ class AuthorizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(GuardedAdmin):
     list_display = ("name", "tiktok_id", "region", "seller_type", "status", "last_webhook_at")
     list_filter = ("status", "region", "seller_type")
     search_fields = ("name", "tiktok_id", "code")
@@ -35,7 +36,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(GuardedAdmin):
     list_display = ("notification_id", "type", "shop", "status", "received_at", "processed_at")
     list_filter = ("status", "type")
     search_fields = ("notification_id", "shop_tiktok_id", "payload")
@@ -44,24 +45,25 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit trail: nobody edits or deletes it, staff included."""
+
     list_display = ("created_at", "actor", "action", "shop", "authorization")
     list_filter = ("action",)
     search_fields = ("shop__name", "actor__username")
     list_select_related = ("actor", "shop", "authorization")
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = ("shop", "resource", "kind", "status", "done", "total", "requests", "created_at")
     list_filter = ("status", "resource", "kind")
     list_select_related = ("shop",)
 
 
 @admin.register(SyncState)
-class SyncStateAdmin(admin.ModelAdmin):
+class SyncStateAdmin(ReadOnlyAdmin):
+    """Watermarks and cursors: a hand edit would skip or repeat data; retry from the Shops page."""
+
     list_display = ("shop", "resource", "watermark")
     list_select_related = ("shop",)
