@@ -9,13 +9,20 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from backoffice.dashboard import attention
+from shops.access import visible_shops
+from shops.htmx import render_page
 from shops.roles import is_admin
 from shops.worker import seconds_since, worker_status
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """What needs attention today, or how to start when no shop is connected."""
-    return render(request, "dashboard.html", {"can_connect": is_admin(request.user)})
+    """What needs attention today across the user's shops, or how to start without one."""
+    shops = list(visible_shops(request.user))
+    context: dict = {"can_connect": is_admin(request.user)}
+    if shops:
+        context.update(attention(shops))
+    return render_page(request, "dashboard.html", context)
 
 
 def worker_badge(request: HttpRequest) -> HttpResponse:

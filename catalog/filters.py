@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import django_filters
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
 
-from catalog.models import Product
+from catalog.models import Product, Sku
 from shops.filters import ListFilterSet, SearchFilter
 
 
@@ -25,7 +26,21 @@ class ProductFilterSet(ListFilterSet):
     status = django_filters.ChoiceFilter(
         choices=Product.Status.choices, empty_label="Any status", method="filter_status"
     )
+    stock = django_filters.ChoiceFilter(
+        choices=[("out", "A SKU out of stock"), ("low", "A SKU low on stock")],
+        empty_label="Any stock",
+        method="filter_stock",
+        label="Stock",
+    )
     q = SearchFilter(method="filter_search", label="Title, or seller SKU (starts with)")
+
+    def filter_stock(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        skus = Sku.objects.filter(product=OuterRef("pk"), deleted_at__isnull=True)
+        if value == "out":
+            skus = skus.filter(stock_total__lte=0)
+        else:
+            skus = skus.filter(stock_total__gt=0, stock_total__lt=settings.LOW_STOCK_THRESHOLD)
+        return queryset.filter(Exists(skus))
 
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == Product.Status.DELETED:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 from shops.fields import RawJSONField
 from shops.models import Shop
@@ -96,6 +98,8 @@ class Product(models.Model):
             models.Index(fields=["-update_time", "-id"], name="product_updated"),
             models.Index(fields=["status", "-update_time", "-id"], name="product_status_updated"),
             models.Index(fields=["shop", "stock_total"], name="product_shop_stock"),
+            # Substring search on the title (icontains is UPPER(col) LIKE '%X%').
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="product_title_trgm"),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +147,12 @@ class Sku(models.Model):
         ]
         indexes = [
             models.Index(fields=["seller_sku"], name="sku_seller_sku_prefix"),
+            # The dashboard's out-of-stock and low-stock counts.
+            models.Index(
+                fields=["shop", "stock_total"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="sku_live_stock",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,9 @@ from orders.models import Order
 from shops.fields import RawJSONField
 from shops.models import Shop
 
+# Waiting for the seller: a next step with a deadline (the dashboard's and the list's filter).
+WAITING = models.Q(deadline__isnull=False) & ~models.Q(next_action="")
+
 
 class Package(models.Model):
     """A parcel of one or more orders' lines (the lines name it by its TikTok id)."""
@@ -112,6 +115,9 @@ class Return(AfterSale):
             models.Index(fields=["shop", "-create_time", "-id"], name="return_shop_created"),
             models.Index(fields=["shop", "status", "-create_time"], name="return_shop_status"),
             models.Index(fields=["shop", "deadline"], name="return_shop_deadline"),
+            models.Index(
+                fields=["shop", "deadline"], condition=WAITING, name="return_waiting_deadline"
+            ),
             models.Index(fields=["shop", "order_tiktok_id"], name="return_shop_order"),
         ]
 
@@ -131,5 +137,8 @@ class Cancellation(AfterSale):
             models.Index(fields=["shop", "-create_time", "-id"], name="cancel_shop_created"),
             models.Index(fields=["shop", "status", "-create_time"], name="cancel_shop_status"),
             models.Index(fields=["shop", "deadline"], name="cancel_shop_deadline"),
+            models.Index(
+                fields=["shop", "deadline"], condition=WAITING, name="cancel_waiting_deadline"
+            ),
             models.Index(fields=["shop", "order_tiktok_id"], name="cancel_shop_order"),
         ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from catalog.models import Sku
@@ -51,14 +53,17 @@ class OrderQuerySet(models.QuerySet):
             return self
         if text.isdigit():
             return self.filter(tiktok_id=text)
-        with_sku = OrderLine.objects.filter(
-            order=models.OuterRef("pk"), seller_sku__startswith=text
+        # One union of three index scans (seller-SKU prefix, two trigram indexes), where an
+        # OR across a subquery would read every order.
+        matches = (
+            OrderLine.objects.filter(seller_sku__startswith=text)
+            .values("order_id")
+            .union(
+                Order.objects.filter(recipient_name__icontains=text).values("pk"),
+                Order.objects.filter(buyer_nickname__icontains=text).values("pk"),
+            )
         )
-        return self.filter(
-            models.Exists(with_sku)
-            | models.Q(recipient_name__icontains=text)
-            | models.Q(buyer_nickname__icontains=text)
-        )
+        return self.filter(pk__in=matches)
 
 
 class Order(models.Model):
@@ -134,6 +139,19 @@ class Order(models.Model):
             ),
             models.Index(fields=["shop", "ship_by"], name="order_shop_ship_by"),
             models.Index(fields=["shop", "-update_time"], name="order_shop_updated"),
+            # The dashboard's "to ship" counts read only the orders still to ship.
+            models.Index(
+                fields=["shop", "ship_by"],
+                condition=models.Q(status__in=TO_SHIP),
+                name="order_to_ship_by",
+            ),
+            # Substring search on the buyer (icontains is UPPER(col) LIKE '%X%').
+            GinIndex(
+                OpClass(Upper("recipient_name"), name="gin_trgm_ops"), name="order_recipient_trgm"
+            ),
+            GinIndex(
+                OpClass(Upper("buyer_nickname"), name="gin_trgm_ops"), name="order_nickname_trgm"
+            ),
         ]
 
     def __str__(self) -> str:
