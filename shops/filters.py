@@ -19,6 +19,7 @@ from shops.listing import MAX_PAGE
 from shops.models import Shop
 
 SEARCH_MAX_LENGTH = 200
+INVALID_CHOICE = "Pick one of the listed values."
 
 
 class ListForm(forms.Form):
@@ -93,6 +94,9 @@ class ListFilterSet(django_filters.FilterSet):
         self.filters["sort"].extra["choices"] = [
             (key, key) for name in self.SORTS for key in (name, f"-{name}")
         ]
+        for field in self.form.fields.values():
+            # Django's message quotes the value sent back; ours names what to do instead.
+            field.error_messages["invalid_choice"] = INVALID_CHOICE
 
     def _no_filter(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset

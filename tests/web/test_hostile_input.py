@@ -89,8 +89,8 @@ def test_bad_values_are_shown_beside_their_field(client, member):
     client.force_login(member)
     cases = {
         "q": ("a\x00b", "Null characters are not allowed."),
-        "shop": ("²", "Select a valid choice."),
-        "status": ("NOPE", "Select a valid choice."),
+        "shop": ("²", "Pick one of the listed values."),
+        "status": ("NOPE", "Pick one of the listed values."),
         "date_to": ("2026-02-30", "Enter a valid date."),
     }
     for param, (value, message) in cases.items():
@@ -100,7 +100,7 @@ def test_bad_values_are_shown_beside_their_field(client, member):
         assert f'id="id_{param}-error"' in page, param
         assert 'data-testid="order-row"' not in page, param
     huge = client.get(reverse("orders"), {"shop": "9" * 5000}).content.decode()
-    assert "Select a valid choice." in huge
+    assert "Pick one of the listed values." in huge
 
 
 def test_rejected_member_posts_change_nothing(client):
