@@ -16,6 +16,7 @@ def product_page(product_id: int, text: str = "Product page") -> str:
 class WarehouseAdmin(MirrorAdmin):
     list_display = ("name", "tiktok_id", "shop_link", "type", "effect_status", "is_default")
     list_filter = ("type", "effect_status", "is_default", "shop")
+    list_select_related = ("shop",)
     search_fields = ("name", "=tiktok_id")
 
     def resync(self, queryset: QuerySet) -> int:
@@ -40,6 +41,7 @@ class ProductAdmin(MirrorAdmin):
         "page_link",
     )
     list_filter = ("status", "shop", "deleted_at")
+    list_select_related = ("shop",)
     search_fields = ("title", "=tiktok_id")  # seller SKUs: search the SKU list
     readonly_fields = ("page_link",)
 

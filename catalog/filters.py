@@ -8,7 +8,7 @@ import django_filters
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 
-from catalog.models import Product, Sku
+from catalog.models import Product, ProductQuerySet, Sku
 from shops.filters import ListFilterSet, SearchFilter
 
 
@@ -47,9 +47,10 @@ class ProductFilterSet(ListFilterSet):
             return queryset.filter(deleted_at__isnull=False)
         return queryset.filter(status=value)
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, queryset: ProductQuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         deleted = self.form.is_valid() and self.form.cleaned_data.get("status") == "DELETED"
+        assert isinstance(queryset, ProductQuerySet)
         return super().filter_queryset(queryset if deleted else queryset.live())

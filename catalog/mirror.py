@@ -108,7 +108,13 @@ def products_store(
         return 0
     known = _warehouse_pks(
         shop,
-        {s.warehouse_id for p in latest.values() for sku in p.skus for s in sku.inventory},
+        {
+            s.warehouse_id
+            for p in latest.values()
+            for sku in p.skus
+            for s in sku.inventory
+            if s.warehouse_id
+        },
         warehouse_pks if warehouse_pks is not None else {},
     )
     rows = []

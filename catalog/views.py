@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -57,7 +58,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def product_export(request: HttpRequest) -> HttpResponse:
+def product_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered products as CSV, one row per SKU."""
     filterset = _filterset(request)
     if not filterset.is_valid():

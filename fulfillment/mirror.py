@@ -160,7 +160,7 @@ def _aftersales_store(
             fields["arbitration_status"] = _text(record.arbitration_status, 32)
             fields["return_tracking_number"] = _text(record.return_tracking_number, 100)
         rows.append(model(shop=shop, **fields))
-    model.objects.bulk_create(
+    model._default_manager.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["shop", "tiktok_id"],

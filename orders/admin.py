@@ -40,6 +40,7 @@ class OrderAdmin(MirrorAdmin):
         "page_link",
     )
     list_filter = ("status", "shop", "is_buyer_request_cancel", "shipping_type")
+    list_select_related = ("shop",)
     search_fields = ("=tiktok_id", "recipient_name", "=tracking_number")
     date_hierarchy = "create_time"
     readonly_fields = ("page_link",)
@@ -71,7 +72,7 @@ class OrderLineAdmin(MirrorAdmin):
     @admin.display(description="In the back office")
     def links(self, obj: OrderLine) -> str:
         order = order_page(obj.order_id)
-        if obj.sku_id is None:
+        if obj.sku is None:
             return order
         product = reverse("product-detail", args=[obj.sku.product_id])
         return format_html('{} · <a href="{}">Product page</a>', order, product)

@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from orders.models import OrderStatus
+from orders.models import OrderQuerySet, OrderStatus
 from shops.filters import ListFilterSet, SearchFilter, day_start, filter_days
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -22,7 +22,7 @@ SHIP_BY = [
 ]
 
 
-def ship_by_window(queryset: QuerySet, value: str) -> QuerySet:
+def ship_by_window(queryset: OrderQuerySet, value: str) -> OrderQuerySet:
     """Orders still to ship whose deadline is passed, today or tomorrow (display zone)."""
     queryset = queryset.awaiting_shipment()
     now = timezone.now()
@@ -66,11 +66,11 @@ class OrderFilterSet(ListFilterSet):
     def filter_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         return filter_days(queryset, "create_time", None, value)
 
-    def filter_ship(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_ship(self, queryset: OrderQuerySet, name: str, value: str) -> QuerySet:
         return ship_by_window(queryset, value)
 
     def filter_cancel_requested(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         return queryset.filter(is_buyer_request_cancel=True) if value else queryset
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, queryset: OrderQuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -58,7 +59,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def order_export(request: HttpRequest) -> HttpResponse:
+def order_export(request: HttpRequest) -> HttpResponseBase:
     """The filtered orders as CSV, one row per order, times in the display zone."""
     filterset = _filterset(request)
     if not filterset.is_valid():

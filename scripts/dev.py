@@ -371,6 +371,8 @@ def command_test(pytest_args: list[str]) -> int:
     steps = [
         ("ruff format --check", [str(bin_ / "ruff"), "format", "--check", "-q", "."]),
         ("ruff check", [str(bin_ / "ruff"), "check", "-q", "."]),
+        # The apps with django-stubs ([tool.mypy] in pyproject.toml lists them).
+        ("mypy", [str(bin_ / "mypy")]),
         (
             "makemigrations --check",
             [str(VPY), "manage.py", "makemigrations", "--check", "--dry-run", "-v", "1"],

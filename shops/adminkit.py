@@ -69,7 +69,6 @@ class MirrorAdmin(ReadOnlyAdmin):
     re-sync; search and filters for finding a row; the shop as a link."""
 
     actions = ["resync_from_tiktok"]
-    list_select_related: Any = ("shop",)
     show_full_result_count = False  # the count of a whole mirror costs more than the page
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

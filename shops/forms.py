@@ -37,9 +37,9 @@ class MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.shop = shop
         action = self.data.get("action") if self.is_bound else "add"
-        self.fields["user"].queryset = (
-            shop.members.all() if action == "remove" else member_candidates(shop)
-        )
+        field = self.fields["user"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = shop.members.all() if action == "remove" else member_candidates(shop)
 
 
 class ProfileForm(forms.Form):
@@ -54,4 +54,6 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [("", "The site's zone"), *zone_choices()]
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "The site's zone"), *zone_choices()]

@@ -16,7 +16,9 @@ LEVELS = {"success", "info", "warning", "danger"}
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx swap, not a history restore (which needs the whole page to put back)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def render_page(

@@ -59,10 +59,12 @@ class PostgresRateLimiter:
         params = {"key": key, "interval": self.interval}
         with self._lock:
             try:
-                slot, now = self._connection().execute(_RESERVE, params).fetchone()
+                row = self._connection().execute(_RESERVE, params).fetchone()
             except psycopg.OperationalError:
                 self.close_unlocked()  # a dropped connection: reconnect once
-                slot, now = self._connection().execute(_RESERVE, params).fetchone()
+                row = self._connection().execute(_RESERVE, params).fetchone()
+        assert row is not None  # an upsert … returning always answers one row
+        slot, now = row
         return max(0.0, float(slot) - float(now))
 
     def acquire(self, key: str) -> None:

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -76,7 +76,7 @@ def _authorized_shops(token: Token) -> list[ApiShop]:
     return client.get_authorized_shops()
 
 
-def connect_complete(*, code: str, user: AbstractBaseUser) -> ConnectResult:
+def connect_complete(*, code: str, user: User) -> ConnectResult:
     """Exchange the code, read the seller's shops, and store both; nothing is stored on failure."""
     try:
         token = oauth_client().exchange_code(code)
@@ -109,9 +109,7 @@ def connect_complete(*, code: str, user: AbstractBaseUser) -> ConnectResult:
 
 
 @transaction.atomic
-def _store_connection(
-    *, token: Token, api_shops: list[ApiShop], user: AbstractBaseUser
-) -> ConnectResult:
+def _store_connection(*, token: Token, api_shops: list[ApiShop], user: User) -> ConnectResult:
     authorization, created = Authorization.objects.select_for_update().get_or_create(
         open_id=token.open_id, defaults={"connected_by": user}
     )
@@ -174,7 +172,7 @@ def _store_connection(
 
 
 @transaction.atomic
-def shop_disconnect(*, shop: Shop, user: AbstractBaseUser) -> None:
+def shop_disconnect(*, shop: Shop, user: User) -> None:
     """Stop calling TikTok for a shop; its mirrored data stays, read-only.
 
     When it was the authorization's last connected shop, the tokens are deleted too.
@@ -198,9 +196,7 @@ def shop_disconnect(*, shop: Shop, user: AbstractBaseUser) -> None:
 
 
 @transaction.atomic
-def shop_member_set(
-    *, shop: Shop, member: AbstractBaseUser, is_member: bool, actor: AbstractBaseUser
-) -> bool:
+def shop_member_set(*, shop: Shop, member: User, is_member: bool, actor: User) -> bool:
     """Add or remove a member; return whether anything changed (and audit it when it did)."""
     current = shop.members.filter(pk=member.pk).exists()
     if current == is_member:

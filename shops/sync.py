@@ -254,7 +254,9 @@ def _claim(run: SyncRun) -> tuple[SyncState, bool]:
             state.run_kind = run.kind
             state.run_window_end = now
             state.run_window_start = (
-                state.watermark - overlap() if run.kind == SyncRun.Kind.INCREMENTAL else None
+                state.watermark - overlap()
+                if run.kind == SyncRun.Kind.INCREMENTAL and state.watermark is not None
+                else None
             )
             state.page_token = ""
             state.save()
@@ -330,7 +332,7 @@ def _work(
                 time.sleep(RESUME_PAUSE_SECONDS * 2 ** (resumes - 1))
         with transaction.atomic():
             if run.kind == SyncRun.Kind.FULL:
-                syncer.after_full(started=state.run_window_end)
+                syncer.after_full(started=state.run_window_end or timezone.now())
             reached = state.run_window_end or timezone.now()
             state.watermark = max(state.watermark or reached, reached)
             state.page_token = ""
@@ -371,7 +373,7 @@ def _fail(run: SyncRun, message: str) -> None:
 def sync_retry(*, shop_id: int, resource: str) -> SyncRun:
     """Start the resource again: resumes a stopped run's cursor, else an incremental run."""
     last = SyncRun.objects.filter(shop_id=shop_id, resource=resource).order_by("-created_at")
-    kind = SyncRun.Kind.INCREMENTAL
+    kind: str = SyncRun.Kind.INCREMENTAL
     previous = last.first()
     if previous is not None and previous.status == SyncRun.Status.FAILED:
         kind = previous.kind

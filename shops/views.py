@@ -13,7 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from shops import services, sync
-from shops.access import admin_required, get_shop_or_404, visible_shops
+from shops.access import (
+    AuthenticatedHttpRequest,
+    admin_required,
+    get_shop_or_404,
+    visible_shops,
+)
 from shops.forms import MemberForm, ProfileForm, member_candidates
 from shops.htmx import render_page, wants_partial, with_toast
 from shops.models import AuditEntry, Profile, Shop, SyncRun
@@ -24,7 +29,7 @@ from shops.zones import remember_zone, zone_of
 
 def shops_page(request: HttpRequest) -> HttpResponse:
     """A card per shop the user may see, with its connection state and members."""
-    shops = (
+    shops = list(
         visible_shops(request.user)
         .select_related("authorization")
         .prefetch_related(
@@ -33,7 +38,6 @@ def shops_page(request: HttpRequest) -> HttpResponse:
     )
     admin = is_admin(request.user)
     audit = AuditEntry.objects.select_related("actor", "shop")[:15] if admin else []
-    shops = list(shops)
     _attach_sync(shops)
     return render(
         request,
@@ -51,8 +55,9 @@ def _attach_sync(shops: list[Shop]) -> None:
     """Give each shop card its resources' sync state and latest run."""
     overview = sync.sync_overview(shops)
     for shop in shops:
-        shop.sync_rows = overview[shop.pk]
-        shop.sync_active = sync.any_active({shop.pk: overview[shop.pk]})
+        # Shown by the card's template only; not fields of the model.
+        setattr(shop, "sync_rows", overview[shop.pk])  # noqa: B010
+        setattr(shop, "sync_active", sync.any_active({shop.pk: overview[shop.pk]}))  # noqa: B010
 
 
 @require_GET
@@ -107,7 +112,7 @@ def connect_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @admin_required
-def connect_callback(request: HttpRequest) -> HttpResponse:
+def connect_callback(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where TikTok sends the admin back: check state, exchange the code, store the shops."""
     state = request.GET.get("state")
     try:
@@ -132,7 +137,7 @@ def connect_callback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_required
-def shop_disconnect(request: HttpRequest, shop_id: int) -> HttpResponse:
+def shop_disconnect(request: AuthenticatedHttpRequest, shop_id: int) -> HttpResponse:
     shop = get_shop_or_404(request.user, pk=shop_id)
     services.shop_disconnect(shop=shop, user=request.user)
     messages.success(request, f"Disconnected {shop.name}. Its data stays, read-only.")
@@ -140,7 +145,7 @@ def shop_disconnect(request: HttpRequest, shop_id: int) -> HttpResponse:
 
 
 @admin_required
-def shop_members(request: HttpRequest, shop_id: int) -> HttpResponse:
+def shop_members(request: AuthenticatedHttpRequest, shop_id: int) -> HttpResponse:
     """Add or remove members of one shop (a partial of the shop card, or a page without JS)."""
     shop = get_shop_or_404(request.user, pk=shop_id)
     form = MemberForm(request.POST if request.method == "POST" else None, shop=shop)
@@ -175,7 +180,7 @@ def shop_members(request: HttpRequest, shop_id: int) -> HttpResponse:
     return response
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The person's own settings: the zone times are shown in."""
     initial = {"time_zone": zone_of(request.user.pk)}
     form = ProfileForm(request.POST or None, initial=initial)

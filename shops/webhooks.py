@@ -140,6 +140,6 @@ def handle_upcoming_expiration(event: WebhookEvent) -> None:
 def _as_datetime(value: object) -> datetime | None:
     """`expiration_time` arrives as a string of epoch seconds (sometimes a number)."""
     try:
-        return datetime.fromtimestamp(int(float(value)), tz=UTC)
+        return datetime.fromtimestamp(int(float(value)), tz=UTC)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None

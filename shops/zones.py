@@ -36,10 +36,11 @@ class DisplayZoneMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         name = ""
         if request.user.is_authenticated:
-            name = request.session.get(SESSION_KEY)
-            if name is None:
-                name = zone_of(request.user.pk)
-                remember_zone(request, name)
+            remembered = request.session.get(SESSION_KEY)
+            if remembered is None:
+                remembered = zone_of(request.user.pk)
+                remember_zone(request, remembered)
+            name = str(remembered)
         try:
             if name:
                 timezone.activate(ZoneInfo(name))
