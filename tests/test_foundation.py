@@ -40,7 +40,7 @@ def test_login_then_dashboard_shows_empty_state(client, operator):
     assert response.status_code == 302
     page = client.get(reverse("dashboard"))
     assert page.status_code == 200
-    assert "Connect your first shop" in page.content.decode()
+    assert "not a member of any shop" in page.content.decode()
     assert "Ask an admin" in page.content.decode()
     assert "Content-Security-Policy" in page.headers
 

@@ -24,7 +24,7 @@ def test_operator_logs_in_sees_dashboard_and_logs_out(live_server, page: Page):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(live_server.url + "/orders/")
     page.get_by_role("link", name="Dashboard").click()
-    expect(page.get_by_test_id("empty-dashboard")).to_contain_text("Connect your first shop")
+    expect(page.get_by_test_id("empty-dashboard")).to_contain_text("not a member of any shop")
     expect(page.get_by_test_id("worker-status")).to_contain_text("Worker")
     expect(page.get_by_test_id("user-menu")).to_contain_text("Operator")
 
