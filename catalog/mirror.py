@@ -51,6 +51,7 @@ SKU_FIELDS = [
     "stock_total",
     "deleted_at",
     "raw",
+    "synced_at",
 ]
 
 
@@ -74,7 +75,15 @@ def warehouses_store(*, shop: Shop, warehouses: Sequence[ApiWarehouse]) -> int:
         rows.values(),
         update_conflicts=True,
         unique_fields=["shop", "tiktok_id"],
-        update_fields=["name", "type", "effect_status", "is_default", "region_code", "raw"],
+        update_fields=[
+            "name",
+            "type",
+            "effect_status",
+            "is_default",
+            "region_code",
+            "raw",
+            "synced_at",
+        ],
     )
     return len(rows)
 

@@ -7,27 +7,20 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
 
-from shops.fields import RawJSONField
-from shops.models import Shop
+from shops.models import MirroredModel
 
 
-class Warehouse(models.Model):
+class Warehouse(MirroredModel):
     """A seller warehouse of one shop; SALES warehouses hold stock."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="warehouses")
-    tiktok_id = models.CharField(max_length=32)
     name = models.CharField(max_length=255, blank=True)
     type = models.CharField(max_length=32, blank=True)
     effect_status = models.CharField(max_length=32, blank=True)
     is_default = models.BooleanField(default=False)
     region_code = models.CharField(max_length=8, blank=True)
-    raw = RawJSONField(default=dict, blank=True)
 
-    class Meta:
+    class Meta(MirroredModel.Meta):
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_warehouse_per_shop_id")
-        ]
 
     def __str__(self) -> str:
         return self.name or self.tiktok_id
@@ -50,7 +43,7 @@ class ProductQuerySet(models.QuerySet):
         return self.filter(models.Q(title__icontains=text) | models.Exists(sku_match))
 
 
-class Product(models.Model):
+class Product(MirroredModel):
     """A listing of one shop, with totals over its SKUs kept for fast lists."""
 
     class Status(models.TextChoices):
@@ -63,8 +56,6 @@ class Product(models.Model):
         FREEZE = "FREEZE", "Frozen"
         DELETED = "DELETED", "Deleted"
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
-    tiktok_id = models.CharField(max_length=32)
     title = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=32, blank=True)
     audit_status = models.CharField(max_length=32, blank=True)
@@ -80,16 +71,11 @@ class Product(models.Model):
     deleted_at = models.DateTimeField(
         null=True, blank=True, help_text="When we learned TikTok no longer has the product."
     )
-    raw = RawJSONField(default=dict, blank=True)
-    synced_at = models.DateTimeField()
 
     objects = ProductQuerySet.as_manager()
 
-    class Meta:
+    class Meta(MirroredModel.Meta):
         ordering = ["-update_time", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_product_per_shop_id")
-        ]
         indexes = [
             models.Index(fields=["shop", "-update_time", "-id"], name="product_shop_updated"),
             models.Index(
@@ -120,12 +106,10 @@ class Product(models.Model):
         return pattern.replace("{product_id}", self.tiktok_id) if pattern else ""
 
 
-class Sku(models.Model):
+class Sku(MirroredModel):
     """A sellable variant: price, list price, seller SKU and its stock total."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
-    tiktok_id = models.CharField(max_length=32)
     # C collation: the btree index then serves exact and prefix (LIKE 'X%') searches.
     seller_sku = models.CharField(max_length=100, blank=True, db_collation="C")
     name = models.CharField(max_length=255, blank=True)
@@ -138,13 +122,9 @@ class Sku(models.Model):
     status = models.CharField(max_length=32, blank=True)
     stock_total = models.IntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    raw = RawJSONField(default=dict, blank=True)
 
-    class Meta:
+    class Meta(MirroredModel.Meta):
         ordering = ["seller_sku", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_sku_per_shop_id")
-        ]
         indexes = [
             models.Index(fields=["seller_sku"], name="sku_seller_sku_prefix"),
             # The dashboard's out-of-stock and low-stock counts.

@@ -7,18 +7,15 @@ from datetime import datetime
 from django.db import models
 
 from orders.models import Order
-from shops.fields import RawJSONField
-from shops.models import Shop
+from shops.models import MirroredModel
 
 # Waiting for the seller: a next step with a deadline (the dashboard's and the list's filter).
 WAITING = models.Q(deadline__isnull=False) & ~models.Q(next_action="")
 
 
-class Package(models.Model):
+class Package(MirroredModel):
     """A parcel of one or more orders' lines (the lines name it by its TikTok id)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="packages")
-    tiktok_id = models.CharField(max_length=32)
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="packages"
     )
@@ -33,14 +30,9 @@ class Package(models.Model):
     handover_method = models.CharField(max_length=16, blank=True)
     shipping_provider_name = models.CharField(max_length=255, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
-    raw = RawJSONField(default=dict, blank=True)
-    synced_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(MirroredModel.Meta):
         ordering = ["-create_time", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_package_per_shop_id")
-        ]
         indexes = [
             models.Index(fields=["-create_time", "-id"], name="package_created"),
             models.Index(fields=["shop", "-create_time", "-id"], name="package_shop_created"),
@@ -56,11 +48,9 @@ class Package(models.Model):
         return self.tiktok_id
 
 
-class AfterSale(models.Model):
+class AfterSale(MirroredModel):
     """What returns and cancellations share: the order, status, refund and the next deadline."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    tiktok_id = models.CharField(max_length=32)
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="%(class)ss"
     )
@@ -81,10 +71,8 @@ class AfterSale(models.Model):
     lines = models.JSONField(
         default=list, blank=True, help_text="The order lines covered, with their refunds."
     )
-    raw = RawJSONField(default=dict, blank=True)
-    synced_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(MirroredModel.Meta):
         abstract = True
         ordering = ["-create_time", "-id"]
 
@@ -107,9 +95,6 @@ class Return(AfterSale):
 
     class Meta(AfterSale.Meta):
         abstract = False
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_return_per_shop_id")
-        ]
         indexes = [
             models.Index(fields=["-create_time", "-id"], name="return_created"),
             models.Index(fields=["shop", "-create_time", "-id"], name="return_shop_created"),
@@ -127,11 +112,6 @@ class Cancellation(AfterSale):
 
     class Meta(AfterSale.Meta):
         abstract = False
-        constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "tiktok_id"], name="one_cancellation_per_shop_id"
-            )
-        ]
         indexes = [
             models.Index(fields=["-create_time", "-id"], name="cancel_created"),
             models.Index(fields=["shop", "-create_time", "-id"], name="cancel_shop_created"),

@@ -10,8 +10,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from catalog.models import Sku
-from shops.fields import RawJSONField
-from shops.models import Shop
+from shops.models import MirroredModel, Shop
 
 
 class OrderStatus(models.TextChoices):
@@ -66,13 +65,11 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(pk__in=matches)
 
 
-class Order(models.Model):
+class Order(MirroredModel):
     """A buyer's order as TikTok last told us, with its raw JSON kept for support."""
 
     Status = OrderStatus
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="orders")
-    tiktok_id = models.CharField(max_length=32)
     status = models.CharField(max_length=32, choices=OrderStatus.choices, blank=True)
     create_time = models.DateTimeField(null=True, blank=True)
     update_time = models.DateTimeField(null=True, blank=True)
@@ -119,16 +116,11 @@ class Order(models.Model):
     cancel_reason = models.CharField(max_length=255, blank=True)
     cancellation_initiator = models.CharField(max_length=16, blank=True)
     line_count = models.PositiveIntegerField(default=0)
-    raw = RawJSONField(default=dict, blank=True)
-    synced_at = models.DateTimeField()
 
     objects = OrderQuerySet.as_manager()
 
-    class Meta:
+    class Meta(MirroredModel.Meta):
         ordering = ["-create_time", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_order_per_shop_id")
-        ]
         indexes = [
             models.Index(fields=["tiktok_id"], name="order_tiktok_id"),
             models.Index(fields=["-create_time", "-id"], name="order_created"),

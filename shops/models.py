@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from shops import crypto
+from shops.fields import RawJSONField
 
 
 class Authorization(models.Model):
@@ -146,6 +147,22 @@ class Shop(models.Model):
     def seller_type_label(self) -> str:
         """CROSS_BORDER → Cross-border, LOCAL → Local."""
         return self.seller_type.replace("_", "-").capitalize() if self.seller_type else ""
+
+
+class MirroredModel(models.Model):
+    """What every row mirrored from TikTok has: its shop, TikTok's id (unique per shop), the
+    JSON as received, and when we last wrote it from TikTok."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="%(class)ss")
+    tiktok_id = models.CharField(max_length=32)
+    raw = RawJSONField(default=dict, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tiktok_id"], name="one_%(class)s_per_shop_id")
+        ]
 
 
 class AuditEntry(models.Model):
