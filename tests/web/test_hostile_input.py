@@ -23,19 +23,17 @@ HOSTILE = [
     "²",
     "9" * 5000,
     "x" * 5000,
-    "1e309",
     "'; drop table orders_order; --",
     '<script>alert("x")</script>',
     "9999-12-31",
     "0001-01-01",
     "2026-02-30",
     "NOPE",
-    "%00",
     "\U0001f600",
 ]
 
 # The htmx variant of each request takes the values most likely to differ by path.
-HTMX_HOSTILE = ["a\x00b", "²", "9" * 5000, "NOPE"]
+HTMX_HOSTILE = ["a\x00b", "9" * 5000]
 
 LISTS = [
     ("products", {}, ProductFilterSet),
