@@ -39,8 +39,14 @@ class ProductQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        sku_match = Sku.objects.filter(product=models.OuterRef("pk"), seller_sku__startswith=text)
-        return self.filter(models.Q(title__icontains=text) | models.Exists(sku_match))
+        # A union of two index scans (trigram on the title, prefix on the seller SKU), where an
+        # OR across a subquery would read every product.
+        matches = (
+            Sku.objects.filter(seller_sku__startswith=text)
+            .values("product_id")
+            .union(Product.objects.filter(title__icontains=text).values("pk"))
+        )
+        return self.filter(pk__in=matches)
 
 
 class Product(MirroredModel):

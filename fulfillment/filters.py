@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from fulfillment.models import CANCELLATION_STATUSES, RETURN_STATUSES
 from shops.filters import ListFilterSet, SearchFilter
 
 PACKAGE_STATUSES = [
@@ -16,29 +17,6 @@ PACKAGE_STATUSES = [
     ("FULFILLING", "Fulfilling"),
     ("COMPLETED", "Completed"),
     ("CANCELLED", "Cancelled"),
-]
-# TikTok's values (contract §9), in the seller's words.
-RETURN_STATUSES = [
-    ("RETURN_OR_REFUND_REQUEST_PENDING", "Request pending: your decision"),
-    ("REFUND_OR_RETURN_REQUEST_REJECT", "Request rejected"),
-    ("AWAITING_BUYER_SHIP", "Waiting for the buyer to ship"),
-    ("BUYER_SHIPPED_ITEM", "Buyer shipped the item"),
-    ("REJECT_RECEIVE_PACKAGE", "Returned package refused"),
-    ("RETURN_OR_REFUND_REQUEST_SUCCESS", "Request approved"),
-    ("RETURN_OR_REFUND_REQUEST_CANCEL", "Cancelled by the buyer"),
-    ("RETURN_OR_REFUND_REQUEST_COMPLETE", "Completed"),
-    ("REPLACEMENT_REQUEST_PENDING", "Replacement pending: your decision"),
-    ("REPLACEMENT_REQUEST_REJECT", "Replacement rejected"),
-    ("REPLACEMENT_REQUEST_REFUND_SUCCESS", "Replacement refunded"),
-    ("REPLACEMENT_REQUEST_CANCEL", "Replacement cancelled"),
-    ("REPLACEMENT_REQUEST_COMPLETE", "Replacement completed"),
-    ("AWAITING_BUYER_RESPONSE", "Waiting for the buyer's answer"),
-]
-CANCELLATION_STATUSES = [
-    ("CANCELLATION_REQUEST_PENDING", "Request pending: your decision"),
-    ("CANCELLATION_REQUEST_SUCCESS", "Cancelled"),
-    ("CANCELLATION_REQUEST_CANCELLED", "Withdrawn"),
-    ("CANCELLATION_REQUEST_COMPLETE", "Completed"),
 ]
 KIND_CHOICES = [("returns", "Returns"), ("cancellations", "Cancellations")]
 

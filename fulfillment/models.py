@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from django.db import models
 
 from orders.models import Order
 from shops.models import MirroredModel
 
+# TikTok's values (contract §9), in the seller's words.
+RETURN_STATUSES = [
+    ("RETURN_OR_REFUND_REQUEST_PENDING", "Request pending: your decision"),
+    ("REFUND_OR_RETURN_REQUEST_REJECT", "Request rejected"),
+    ("AWAITING_BUYER_SHIP", "Waiting for the buyer to ship"),
+    ("BUYER_SHIPPED_ITEM", "Buyer shipped the item"),
+    ("REJECT_RECEIVE_PACKAGE", "Returned package refused"),
+    ("RETURN_OR_REFUND_REQUEST_SUCCESS", "Request approved"),
+    ("RETURN_OR_REFUND_REQUEST_CANCEL", "Cancelled by the buyer"),
+    ("RETURN_OR_REFUND_REQUEST_COMPLETE", "Completed"),
+    ("REPLACEMENT_REQUEST_PENDING", "Replacement pending: your decision"),
+    ("REPLACEMENT_REQUEST_REJECT", "Replacement rejected"),
+    ("REPLACEMENT_REQUEST_REFUND_SUCCESS", "Replacement refunded"),
+    ("REPLACEMENT_REQUEST_CANCEL", "Replacement cancelled"),
+    ("REPLACEMENT_REQUEST_COMPLETE", "Replacement completed"),
+    ("AWAITING_BUYER_RESPONSE", "Waiting for the buyer's answer"),
+]
+CANCELLATION_STATUSES = [
+    ("CANCELLATION_REQUEST_PENDING", "Request pending: your decision"),
+    ("CANCELLATION_REQUEST_SUCCESS", "Cancelled"),
+    ("CANCELLATION_REQUEST_CANCELLED", "Withdrawn"),
+    ("CANCELLATION_REQUEST_COMPLETE", "Completed"),
+]
 # Waiting for the seller: a next step with a deadline (the dashboard's and the list's filter).
 WAITING = models.Q(deadline__isnull=False) & ~models.Q(next_action="")
 
@@ -79,6 +103,13 @@ class AfterSale(MirroredModel):
     def __str__(self) -> str:
         return self.tiktok_id
 
+    STATUS_WORDS: ClassVar[dict[str, str]] = {}
+
+    @property
+    def status_label(self) -> str:
+        """TikTok's status in the seller's words (the enum as words if it is a new one)."""
+        return self.STATUS_WORDS.get(self.status) or self.status.replace("_", " ").capitalize()
+
     @property
     def is_due(self) -> bool:
         return self.deadline is not None and bool(self.next_action)
@@ -89,6 +120,8 @@ class AfterSale(MirroredModel):
 
 class Return(AfterSale):
     """A buyer's return or refund request."""
+
+    STATUS_WORDS = dict(RETURN_STATUSES)
 
     arbitration_status = models.CharField(max_length=32, blank=True)
     return_tracking_number = models.CharField(max_length=100, blank=True)
@@ -109,6 +142,8 @@ class Return(AfterSale):
 
 class Cancellation(AfterSale):
     """A request to cancel (part of) an order, by the buyer, the seller or the platform."""
+
+    STATUS_WORDS = dict(CANCELLATION_STATUSES)
 
     class Meta(AfterSale.Meta):
         abstract = False

@@ -221,6 +221,8 @@ def test_returns_status_is_a_choice_in_plain_words(client, shop, member):
     assert '<select name="status"' in page and "Request pending: your decision" in page
     pending = client.get(reverse("returns"), {"status": "RETURN_OR_REFUND_REQUEST_PENDING"})
     assert rows(pending, "aftersale-row") == Return.objects.filter(shop=shop).count() == 1
+    row = pending.content.decode().split('data-testid="aftersale-row"')[1]
+    assert "Request pending: your decision" in row.split("</tr>")[0]
     unknown = client.get(reverse("returns"), {"status": "NOPE"}).content.decode()
     assert 'data-testid="filter-error"' in unknown and "Pick one of the listed values." in unknown
     assert "NOPE" not in unknown.split('data-testid="filter-error"')[1][:200]
