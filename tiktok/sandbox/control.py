@@ -423,6 +423,41 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
     return {"subscribed": len(shops) * len(types)}
 
 
+def versions(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[str, Any]:
+    """Versions served and retired per endpoint, and calls made per version.
+
+    POST `{retire: {template: [versions]}, restore: {template: [versions]}, reset_calls}`;
+    templates are written with `{v}` (`/finance/{v}/payments`), as GET lists them.
+    """
+    from .app import ROUTES
+
+    templates = {r.template for r in ROUTES}
+    retired = app.cfg.retired
+    for name, change in (("retire", 1), ("restore", -1)):
+        for template, listed in (args.get(name) or {}).items():
+            if template not in templates:
+                raise ControlError(f"unknown endpoint template {template!r}")
+            current = set(retired.get(template, ()))
+            values = {str(v) for v in (listed if isinstance(listed, list) else [listed])}
+            current = current | values if change > 0 else current - values
+            if current:
+                retired[template] = tuple(sorted(current))
+            else:
+                retired.pop(template, None)
+    if args.get("reset_calls"):
+        app.calls.clear()
+        app.retired_calls.clear()
+    endpoints: dict[str, dict[str, Any]] = {}
+    for r in ROUTES:
+        entry = endpoints.setdefault(
+            r.template, {"methods": [], "versions": list(r.versions), "retired": []}
+        )
+        entry["methods"].append(r.method)
+        entry["retired"] = list(retired.get(r.template, ()))
+        entry["served"] = [v for v in r.versions if v not in entry["retired"]]
+    return {"endpoints": endpoints, "calls": app.calls, "retired_calls": app.retired_calls}
+
+
 HANDLERS: dict[
     tuple[str, str], Callable[[SandboxApp, list[str], dict[str, Any]], dict[str, Any]]
 ] = {
@@ -454,4 +489,6 @@ HANDLERS: dict[
     ("POST", "address"): address,
     ("GET", "webhooks"): webhooks,
     ("POST", "webhooks"): subscribe,
+    ("GET", "versions"): versions,
+    ("POST", "versions"): versions,
 }

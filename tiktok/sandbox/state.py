@@ -122,6 +122,8 @@ class Store:
         self._due_seq = itertools.count()
         self.rng = random.Random(f"{self.cfg.seed}/live")
         self.statement_cache: dict[tuple[int, int], dict[str, Any]] = {}
+        # (shop, idempotency key) -> cancellation a seller's Cancel Order made with it
+        self.seller_cancel_keys: dict[tuple[int, str], str] = {}
         self._schedule_generated()
 
     def _schedule_generated(self) -> None:

@@ -23,6 +23,7 @@ PRODUCT_STATUSES = (
     "DELETED",
 )
 MAX_PRODUCT_IDS = 20
+AUDIT_STATUSES = ("NONE", "AUDITING", "FAILED", "PRE_APPROVED", "APPROVED")
 SEARCH_CAP = 10000
 
 
@@ -47,6 +48,24 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     shop = ctx.require_shop()
     size = ctx.page_size(1, 100)
     body = ctx.body
+    # 202502 moved `category_version` from the query into the body
+    if ctx.version >= "202502" and "category_version" in ctx.q:
+        raise SandboxError(
+            36009004,
+            "Invalid parameter. `category_version` is a body field in this version.",
+        )
+    version_field = (
+        body.get("category_version") if ctx.version >= "202502" else ctx.q.get("category_version")
+    )
+    if version_field not in (None, "", "v1", "v2"):
+        raise SandboxError(36009004, "Invalid parameter. `category_version` must be v1 or v2.")
+    audit = body.get("audit_status") if ctx.version >= "202502" else None
+    if audit is not None and (
+        not isinstance(audit, list) or any(a not in AUDIT_STATUSES for a in audit)
+    ):
+        raise SandboxError(
+            36009004, f"Invalid parameter. `audit_status` values: {', '.join(AUDIT_STATUSES)}."
+        )
     status = body.get("status") or "ALL"
     if status not in PRODUCT_STATUSES:
         raise SandboxError(36009004, f"Invalid parameter. Unknown product `status` {status!r}.")
@@ -71,6 +90,8 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     def keep(p: Product) -> bool:
         if status != "ALL" and p.status != status:
             return False
+        if audit and ("APPROVED" if p.status == "ACTIVATE" else "NONE") not in audit:
+            return False
         if seller_skus and not any(s.seller_sku in seller_skus for s in p.skus):
             return False
         if sku_ids and not any(s.id in sku_ids for s in p.skus):
@@ -81,7 +102,9 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
                 return False
         return True
 
-    fingerprint = filter_hash([status, sorted(seller_skus), sorted(sku_ids), bounds, shop.no])
+    fingerprint = filter_hash(
+        [status, sorted(seller_skus), sorted(sku_ids), bounds, sorted(audit or []), shop.no]
+    )
     after, total = ctx.cursor(fingerprint)
     # creation time never changes, so a walk is stable while prices and stock change
     ordered = sorted(
