@@ -245,7 +245,10 @@ def test_batch_ship_reports_per_package(shop_client):
             PackageShipment(package_id="999999", handover_method="DROP_OFF"),
         ]
     )
-    assert result.failed_ids == ("999999",) or "999999" in result.failed_ids
+    assert result.failed_ids == {"999999"}
+    assert result.error_for("999999").code == 21008111
+    assert result.error_for(order.package_ids[0]) is None
+    assert shop_client.get_package(order.package_ids[0]).status == "PROCESSING"
 
 
 def test_seller_shipping_mark_shipped_fix_tracking_and_track(shop_client):

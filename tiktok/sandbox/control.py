@@ -355,7 +355,9 @@ def create_order(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> di
     status = str(args.get("status", "UNPAID"))
     if status not in ORDER_STATUSES:
         raise ControlError(f"unknown status {status!r}")
-    idx = app.store.create_order(shop, status=status, n_items=args.get("items"))
+    idx = app.store.create_order(
+        shop, status=status, n_items=args.get("items"), bundle=bool(args.get("bundle"))
+    )
     return {"shop_id": shop.id, "order": order_view(facts(shop, idx))}
 
 

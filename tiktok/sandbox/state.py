@@ -474,7 +474,12 @@ class Store:
         self.record("address_update", shop, order_id=shop.order_id(idx))
 
     def create_order(
-        self, shop: Shop, *, status: str = "UNPAID", n_items: int | None = None
+        self,
+        shop: Shop,
+        *,
+        status: str = "UNPAID",
+        n_items: int | None = None,
+        bundle: bool = False,
     ) -> int:
         """A new order arrives (control API or live mode); pushes webhook 1."""
         table = shop.orders
@@ -492,6 +497,8 @@ class Store:
         extra: dict[str, Any] = {"live": True, "t": {}}
         if n_items:
             extra["n_items"] = max(1, min(int(n_items), 20))
+        # orders made here (control API, live mode) carry a bundle only when asked to
+        extra["bundle_positions"] = [0] if bundle else []
         table.extra[idx] = extra
         f = facts(shop, idx)
         extra["prices"] = {sku.id: sku.price for sku, _p in f.lines}
