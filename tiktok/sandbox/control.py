@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from tiktok.events import EVENT_TYPE_NUMBERS
+from tiktok.events import EVENT_TYPE_NUMBERS, NEWER_WEBHOOK_TOPICS
 
 from . import docs
 from .data import ORDER_STATUSES, Seller, Shop
@@ -409,9 +409,10 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
     url = str(args.get("address") or "")
     if not url:
         raise ControlError("give an `address`")
-    types = args.get("event_types") or [args.get("event_type") or "ALL"]
+    types = [str(t) for t in args.get("event_types") or [args.get("event_type") or "ALL"]]
+    newer = [str(n) for n in NEWER_WEBHOOK_TOPICS]
     if types == ["ALL"]:
-        types = list(EVENT_TYPE_NUMBERS)
+        types = [*EVENT_TYPE_NUMBERS, *newer]
     shops = (
         app.store.world.shops
         if args.get("all_shops") or not (args.get("shop_id") or args.get("shop_cipher"))
@@ -419,7 +420,8 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
     )
     for shop in shops:
         for event_type in types:
-            if event_type not in EVENT_TYPE_NUMBERS:
+            # newer topics have no Event API name: they are subscribed by number here
+            if event_type not in EVENT_TYPE_NUMBERS and event_type not in newer:
                 raise ControlError(f"unknown event type {event_type!r}")
             app.store.subscribe(shop, event_type, url)
     return {"subscribed": len(shops) * len(types)}

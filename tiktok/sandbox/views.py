@@ -448,7 +448,10 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
             ],
         }
         pkg = pkg_of_line.get(pos)
-        if pkg is not None:
+        # §8.4: US and UK local sellers' lines name their package only once it has shipped
+        if pkg is not None and (
+            pkg.status in SHIPPED_PACKAGE_STATUSES or not packages_hidden_until_shipped(shop)
+        ):
             item["package_id"] = pkg.id
             item["package_status"] = pkg.status
             if pkg.status in SHIPPED_PACKAGE_STATUSES:
@@ -484,6 +487,11 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
         # TikTok sends the address only once the hold ends (§18): the fields stay, empty
         order["recipient_address"] = _blank(order["recipient_address"])
     return order
+
+
+def packages_hidden_until_shipped(shop: Shop) -> bool:
+    """True for US and UK local shops, whose unshipped lines carry no package (§8.4)."""
+    return shop.seller_type == "LOCAL" and shop.region in ("US", "GB")
 
 
 def _blank(value: Any) -> Any:

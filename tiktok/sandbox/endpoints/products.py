@@ -300,6 +300,8 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
                 after=qty,
                 request_id=ctx.request_id,
             )
+            if before != qty:
+                ctx.store.emit_inventory(shop, sku, wid, "SELLER_UPDATE")
         changed = True
     if changed:
         ctx.store.touch_product(product)
@@ -362,6 +364,18 @@ def _toggle(ctx: Ctx, allowed_from: tuple[str, ...], target: str) -> dict[str, A
                 "update_time": product.update_time,
             },
         )
+        for sku in product.skus:
+            # SKU status change (UNVERIFIED fields): a product's SKUs follow it on and off sale
+            ctx.store.emit(
+                shop,
+                50,
+                {
+                    "product_id": product_id,
+                    "sku_id": sku.id,
+                    "sku_status": "NORMAL" if target == "ACTIVATE" else "DEACTIVATED",
+                    "update_time": product.update_time,
+                },
+            )
     return {"errors": errors}
 
 

@@ -270,6 +270,20 @@ def _decide_return(
         request_id=ctx.request_id,
     )
     ctx.store.emit_return(shop, rec)
+    if target in ("RETURN_OR_REFUND_REQUEST_COMPLETE", "REPLACEMENT_REQUEST_REFUND_SUCCESS"):
+        ctx.store.emit_refund(shop, rec)
+    if target == "AWAITING_BUYER_SHIP":
+        # the return is authorised: the buyer may now send the goods back (UNVERIFIED fields)
+        ctx.store.emit(
+            shop,
+            65,
+            {
+                "order_id": shop.order_id(rec.order_idx),
+                "return_id": rec.id,
+                "authorization_status": "AUTHORIZED",
+                "update_time": rec.update_time,
+            },
+        )
     return {}
 
 
