@@ -371,6 +371,7 @@ def command_test(pytest_args: list[str]) -> int:
     steps = [
         ("ruff format --check", [str(bin_ / "ruff"), "format", "--check", "-q", "."]),
         ("ruff check", [str(bin_ / "ruff"), "check", "-q", "."]),
+        ("mypy tiktok", [str(bin_ / "mypy"), "tiktok"]),
         (
             "makemigrations --check",
             [str(VPY), "manage.py", "makemigrations", "--check", "--dry-run", "-v", "1"],

@@ -367,6 +367,10 @@ def _idempotency_key(value: str | None) -> str:
     return key
 
 
+def _as_sent(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    return item
+
+
 def _given_key(value: str) -> str:
     """A caller's idempotency key, checked; decisions never get one made up here."""
     if not value:
@@ -812,12 +816,14 @@ class TikTokClient:
             }
         )
         data = self.call(SEARCH_ORDERS, query=query, body=body)
-        return page_from_data(data, "orders", dict if raw else Order.from_api, page_token)
+        if raw:
+            return page_from_data(data, "orders", _as_sent, page_token)
+        return page_from_data(data, "orders", Order.from_api, page_token)
 
     def iter_order_pages(
         self, *, page_token: str | None = None, **filters: Any
-    ) -> Iterator[Page[Order]]:
-        """Order pages from `page_token` to the end (filters as in search_orders)."""
+    ) -> Iterator[Page[Any]]:
+        """Order pages from `page_token` to the end (filters, `raw` too, as in search_orders)."""
         return paginate(
             lambda t: self.search_orders(page_token=t, **filters), page_token=page_token
         )

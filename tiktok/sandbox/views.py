@@ -62,7 +62,7 @@ class Package:
     provider_name: str
     rts_time: int | None
     handover_method: str
-    pickup_slot: dict | None
+    pickup_slot: dict[str, Any] | None
 
 
 @dataclass(slots=True)
@@ -76,7 +76,7 @@ class OrderFacts:
     t: Timeline
     status: int
     update_time: int
-    extra: dict
+    extra: dict[str, Any]
     lines: list[tuple[Sku, Decimal]]
     warehouse: Warehouse
     delivery_option_id: str
@@ -113,7 +113,7 @@ def facts(shop: Shop, idx: int) -> OrderFacts:
 
 
 def order_lines(
-    shop: Shop, idx: int, x: int, n_items: int, extra: dict
+    shop: Shop, idx: int, x: int, n_items: int, extra: dict[str, Any]
 ) -> list[tuple[Sku, Decimal]]:
     """The order's units, one per line item (TikTok has no quantity field), with their prices."""
     skus = shop.skus
@@ -132,7 +132,7 @@ def order_lines(
 
 def _time(f: OrderFacts, key: str) -> int | None:
     """A life-cycle time: an override if set, else the generated time if the order got there."""
-    override = f.extra.get("t", {})
+    override: dict[str, int] = f.extra.get("t", {})
     if key in override:
         return override[key]
     if f.extra.get("live"):
@@ -670,14 +670,14 @@ def product_summary(p: Product, currency: str) -> dict[str, Any]:
 def product_view(p: Product, shop: Shop) -> dict[str, Any]:
     """A product as Get Product shows it."""
     currency = shop.currency
-    chain_ids = []
+    chain_ids: list[tuple[str, str, str, bool]] = []
     by_id = {c[0]: c for c in names.CATEGORIES}
-    cat = p.category
+    cat: tuple[str, str, str, bool] | None = p.category
     while cat:
         chain_ids.insert(0, cat)
         cat = by_id.get(cat[1])
     image = f"https://p16-oec-va.ibyteimg.com/tos-maliva-i-o3syd03w52-us/{p.id}~tplv-o3syd03w52-origin-jpeg.jpeg"
-    skus = []
+    skus: list[dict[str, Any]] = []
     for s in p.skus:
         attrs = [
             {
@@ -773,7 +773,7 @@ def _aftersale_lines(
     all_ids = [f.shop.line_item_id(f.idx, pos) for pos in range(len(f.lines))]
     wanted = set(rec.line_item_ids) if rec.line_item_ids else set(all_ids)
     positions = [pos for pos, lid in enumerate(all_ids) if lid in wanted]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n, pos in enumerate(positions):
         sku, _price = f.lines[pos]
         rows.append(
@@ -795,7 +795,7 @@ def _aftersale_lines(
         parts = bundle_parts(f, pos) if version >= AFTERSALE_SUB_LINES_VERSION else []
         if parts:
             line = rows[-1]
-            line_total = Decimal(line["refund_amount"]["refund_total"])
+            line_total = Decimal(_refund(f, [pos])["refund_total"])
             line[f"{prefix}_sub_line_items"] = [
                 {
                     f"{prefix}_sub_line_item_id": f"{line[f'{prefix}_line_item_id']}{m}",

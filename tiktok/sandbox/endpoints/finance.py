@@ -102,7 +102,8 @@ def statements(ctx: Ctx) -> dict[str, Any]:
     if hi is not None:
         last = min(last, (hi - 1) // DAY)
     days = range(last, first - 1, -1) if desc else range(first, last + 1)
-    page, more = [], False
+    page: list[dict[str, Any]] = []
+    more = False
     for day in days:
         if after is not None and (day >= after if desc else day <= after):
             continue
@@ -134,7 +135,8 @@ def payments(ctx: Ctx) -> dict[str, Any]:
     first, last = _days(ctx, shop)
     weeks = range((first - 3) // 7, (last - 3) // 7 + 1)
     ordered = list(reversed(weeks)) if desc else list(weeks)
-    page, more = [], False
+    page: list[int] = []
+    more = False
     for week in ordered:
         created = ((week + 1) * 7 + 3) * DAY
         if (

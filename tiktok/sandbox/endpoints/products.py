@@ -77,14 +77,15 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     sku_ids = set(
         ctx.str_list("sku_ids", 10, 12019087, "The number of sku_ids exceeds the limit of 10.")
     )
-    bounds = {}
+    bounds: dict[str, int | None] = {}
     for name in ("create_time_ge", "create_time_le", "update_time_ge", "update_time_le"):
         bounds[name] = ctx.int_field(body, name)
     for ge, le, code in (
         ("create_time_ge", "create_time_le", 12019118),
         ("update_time_ge", "update_time_le", 12019119),
     ):
-        if bounds[ge] is not None and bounds[le] is not None and bounds[ge] > bounds[le]:
+        lower, upper = bounds[ge], bounds[le]
+        if lower is not None and upper is not None and lower > upper:
             raise SandboxError(code, f"Invalid time filter: `{ge}` is later than `{le}`.")
 
     def keep(p: Product) -> bool:
@@ -233,7 +234,8 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
             raise SandboxError(
                 36009004, "Invalid parameter. The `skus[].inventory` field is required."
             )
-        extra_errors = []
+        extra_errors: list[dict[str, Any]] = []
+        skipped = False  # the SKU already has its error
         updates: dict[str, int] = {}
         for row in rows:
             wid = str(row.get("warehouse_id") or "") if isinstance(row, dict) else ""
@@ -247,7 +249,7 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
                             "The SKU has multiple warehouses: include every warehouse ID.",
                         )
                     )
-                    extra_errors = None
+                    skipped = True
                     break
                 wid = next(iter(sku.inventory))
             if wid in elsewhere:
@@ -275,7 +277,7 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
                 )
                 continue
             updates[wid] = qty
-        if extra_errors is None:
+        if skipped:
             continue
         if extra_errors:
             errors.append(_sku_error(sku, 12052990, "Check failed", extra_errors))

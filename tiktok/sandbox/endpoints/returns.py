@@ -33,7 +33,8 @@ from ..views import (
 # return/cancel failure codes the contract does not pin down; chosen from its 25xxxxxx family
 BAD_AFTERSALE_STATE = 25001001
 NOT_FOUND = 25001002
-RETURN_APPROVALS = {
+Decisions = dict[str, tuple[tuple[str, ...], str]]
+RETURN_APPROVALS: Decisions = {
     # decision -> (statuses it applies to, status it leads to)
     "APPROVE_REFUND": (("RETURN_OR_REFUND_REQUEST_PENDING",), "RETURN_OR_REFUND_REQUEST_COMPLETE"),
     "DIRECT_REFUND": (
@@ -54,7 +55,7 @@ PARTIAL_AFTER_RECEIVING = "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"
 REJECT_VERSION = "202606"
 REJECT_COMMENT_MAX = 500
 REJECT_IMAGES_MAX = 6
-RETURN_REJECTIONS = {
+RETURN_REJECTIONS: Decisions = {
     PARTIAL_AFTER_RECEIVING: (("BUYER_SHIPPED_ITEM",), "AWAITING_BUYER_RESPONSE"),
     "REJECT_REFUND": (("RETURN_OR_REFUND_REQUEST_PENDING",), "REFUND_OR_RETURN_REQUEST_REJECT"),
     "REJECT_RETURN": (("RETURN_OR_REFUND_REQUEST_PENDING",), "REFUND_OR_RETURN_REQUEST_REJECT"),
@@ -394,6 +395,7 @@ def reject_reasons(ctx: Ctx) -> dict[str, Any]:
     """Get Reject Reasons for a return or a cancellation (all reasons when no id is given)."""
     shop = ctx.require_shop()
     record_id = ctx.q.get("return_or_cancel_id", "")
+    reasons: tuple[tuple[str, str], ...]
     if record_id in shop.cancellations:
         reasons = names.CANCEL_REJECT_REASONS
     elif record_id in shop.returns or not record_id:
