@@ -319,7 +319,7 @@ def test_aftersale_eligibility_refund_calculation_and_seller_cancel_202602(sandb
 
 
 def test_seller_cancel_errors(sandbox, shop):
-    order = new_order(sandbox, shop, "AWAITING_SHIPMENT")
+    order = new_order(sandbox, shop, "AWAITING_SHIPMENT", items=2)
     with pytest.raises(ApiError) as bad_reason:
         shop.cancel_order(order["id"], cancel_reason="no_such_reason", idempotency_key="c1")
     assert bad_reason.value.code == 36009004
@@ -332,6 +332,25 @@ def test_seller_cancel_errors(sandbox, shop):
     with pytest.raises(ApiError) as not_mine:
         shop.get_aftersale_eligibility("576000000000000000")
     assert not_mine.value.code == 21008111
+    with pytest.raises(ApiError) as bad_refund_reason:
+        shop.calculate_refund(order["id"], request_type="REFUND", reason_name="no_such_reason")
+    assert bad_refund_reason.value.code == 36009004
+    with pytest.raises(ApiError) as foreign_line:
+        shop.calculate_refund(
+            order["id"],
+            request_type="CANCEL",
+            reason_name="seller_cancel_reason_out_of_stock",
+            order_line_item_ids=["577000000000000000"],
+        )
+    assert foreign_line.value.code == 36009004
+    with pytest.raises(ApiError) as some_lines:
+        shop.cancel_order(
+            order["id"],
+            cancel_reason="seller_cancel_reason_out_of_stock",
+            order_lines=[AfterSaleLineRef(order["line_items"][0]["id"])],
+            idempotency_key="c3",
+        )
+    assert some_lines.value.code == 36009004 and "whole orders" in some_lines.value.message
 
 
 # --- finance ------------------------------------------------------------------------------------

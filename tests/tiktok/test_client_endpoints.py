@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1059,3 +1060,10 @@ def test_order_pages_can_come_raw_for_bulk_mirrors():
     raw = client.search_orders(page_size=10, raw=True).items[0]
     assert typed.id == "576461413038785752" and typed.raw == order
     assert raw == order
+
+
+@pytest.mark.parametrize("method", ["approve_return", "reject_return", "cancel_order"])
+def test_decisions_take_a_required_keyword_only_idempotency_key(method: str) -> None:
+    parameter = inspect.signature(getattr(TikTokClient, method)).parameters["idempotency_key"]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameter.default is inspect.Parameter.empty and parameter.annotation == "str"
