@@ -72,14 +72,14 @@ def test_an_on_hold_order_has_no_address_until_the_hold_ends(
     assert held.recipient_name and held.recipient_city and held.recipient_postal_code
 
 
-@pytest.mark.parametrize("type_", [71, 67, 64, 50, 65, 99])
 def test_newer_and_unknown_topics_are_stored_and_ignored(
-    connected, client, settings, django_capture_on_commit_callbacks, type_
+    connected, client, settings, django_capture_on_commit_callbacks
 ):
     _handle, shop = connected
-    payload = event(shop, type_, {"event_id": "1", "idempotency_key": "k", "sku_id": "17"})
-    with django_capture_on_commit_callbacks(execute=True):
-        assert signed_webhook(client, settings, payload).status_code == 200
-    stored = WebhookEvent.objects.get(notification_id=payload["tts_notification_id"])
-    assert stored.type == type_ and stored.shop == shop
-    assert stored.status == WebhookEvent.Status.IGNORED and stored.payload == payload
+    for type_ in (71, 67, 64, 50, 65, 99):
+        payload = event(shop, type_, {"event_id": "1", "idempotency_key": "k", "sku_id": "17"})
+        with django_capture_on_commit_callbacks(execute=True):
+            assert signed_webhook(client, settings, payload).status_code == 200
+        stored = WebhookEvent.objects.get(notification_id=payload["tts_notification_id"])
+        assert stored.type == type_ and stored.shop == shop
+        assert stored.status == WebhookEvent.Status.IGNORED and stored.payload == payload
