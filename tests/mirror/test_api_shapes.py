@@ -8,6 +8,8 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from fulfillment.models import Return
+from fulfillment.services import return_refresh
 from orders.models import Order, OrderLine
 from orders.services import orders_refresh
 from shops.models import WebhookEvent
@@ -44,6 +46,32 @@ def test_a_bundle_lines_parts_are_kept(connected):
     # stored again (a refresh replaces the lines), the parts stay
     orders_refresh(shop=shop, order_ids=[created["id"]])
     assert OrderLine.objects.get(tiktok_id=bundle.tiktok_id).sub_items == sent
+
+
+def test_exchanges_and_a_bundle_returns_parts_are_mirrored(connected):
+    handle, shop = connected
+    with control(handle) as http:
+        bundle = http.post(
+            "/_sandbox/orders", json={"status": "DELIVERED", "items": 2, "bundle": True}
+        ).json()["order"]
+        plain = http.post("/_sandbox/orders", json={"status": "DELIVERED"}).json()["order"]
+        returned = http.post("/_sandbox/returns", json={"order_id": bundle["id"]}).json()
+        exchange = http.post(
+            "/_sandbox/returns", json={"order_id": plain["id"], "type": "EXCHANGE"}
+        ).json()
+    return_id, exchange_id = returned["return"]["return_id"], exchange["return"]["return_id"]
+    assert return_refresh(shop=shop, return_id=return_id) == 1
+    assert return_refresh(shop=shop, return_id=exchange_id) == 1
+    stored = Return.objects.get(shop=shop, tiktok_id=return_id)
+    first = next(
+        li for li in stored.lines if li["order_line_item_id"] == bundle["line_items"][0]["id"]
+    )
+    parts = [p["sku_id"] for p in bundle["line_items"][0]["sub_item_info"]]
+    assert [s["id"] for s in first["sub_lines"]] == [f"{first['id']}1", f"{first['id']}2"]
+    assert [s["sku_id"] for s in first["sub_lines"]] == parts
+    assert all(s["refund_total"] for s in first["sub_lines"])
+    swapped = Return.objects.get(shop=shop, tiktok_id=exchange_id)
+    assert (swapped.type, swapped.status) == ("EXCHANGE", "EXCHANGE_REQUEST_PENDING")
 
 
 def test_an_on_hold_order_has_no_address_until_the_hold_ends(
