@@ -306,6 +306,7 @@ def test_aftersale_eligibility_refund_calculation_and_seller_cancel_202602(sandb
     )
     whole = shop.calculate_refund(order["id"], request_type="CANCEL", reason_name=reason)
     assert one_line.currency == "USD" and Decimal(0) < one_line.refund_total < whole.refund_total
+    assert one_line.refund_subtotal == Decimal(bundle["sub_item_info"][0]["sale_price"])
     assert whole.refund_total == Decimal(order["payment"]["total_amount"])
     key = f"cancel-{order['id']}"
     first = shop.cancel_order(order["id"], cancel_reason=reason, idempotency_key=key)

@@ -478,8 +478,9 @@ def _order_idx(shop: Shop, order_id: str) -> int:
     return idx
 
 
-def _chosen_lines(ctx: Ctx, shop: Shop, idx: int) -> list[str]:
-    """Line ids a seller cancel / refund names (all lines when none are named)."""
+def _chosen_lines(ctx: Ctx, shop: Shop, idx: int) -> dict[str, str | None]:
+    """Line ids a seller cancel / refund names, each with the bundle part it names if any
+    (all lines, whole, when none are named)."""
     f = facts(shop, idx)
     all_ids = [shop.line_item_id(idx, pos) for pos in range(len(f.lines))]
     listed = ctx.body.get("order_line_list")
@@ -494,24 +495,23 @@ def _chosen_lines(ctx: Ctx, shop: Shop, idx: int) -> list[str]:
             raise SandboxError(36009004, "Invalid parameter. Unknown field `order_line_list`.")
         if not isinstance(listed, list) or not all(isinstance(e, dict) for e in listed):
             raise SandboxError(36009004, "Invalid parameter. `order_line_list` must be an array.")
-        chosen = [str(e.get("order_line_item_id") or "") for e in listed]
-        for e in listed:
-            sub = e.get("sub_order_line_item_id")
-            line = str(e.get("order_line_item_id") or "")
-            if sub and line in all_ids:
-                parts = {p[0] for p in bundle_parts(f, all_ids.index(line))}
-                if str(sub) not in parts:
-                    raise SandboxError(
-                        36009004, f"Invalid parameter. {sub} is not a part of line {line}."
-                    )
+        chosen: dict[str, str | None] = {
+            str(e.get("order_line_item_id") or ""): (
+                str(e["sub_order_line_item_id"]) if e.get("sub_order_line_item_id") else None
+            )
+            for e in listed
+        }
     else:
-        chosen = [str(i) for i in flat or []]
+        chosen = {str(i): None for i in flat or []}
     unknown = [i for i in chosen if i not in all_ids]
     if unknown:
         raise SandboxError(
             36009004, f"Invalid parameter. Line items {', '.join(unknown)} are not in this order."
         )
-    return chosen or all_ids
+    for line, sub in chosen.items():
+        if sub is not None and sub not in {p[0] for p in bundle_parts(f, all_ids.index(line))}:
+            raise SandboxError(36009004, f"Invalid parameter. {sub} is not a part of line {line}.")
+    return chosen or dict.fromkeys(all_ids)
 
 
 @api(
@@ -585,7 +585,7 @@ def cancel_order(ctx: Ctx) -> dict[str, Any]:
             "Invalid parameter. `cancel_reason` must be a name from Get Aftersale Eligibility.",
         )
     lines = _chosen_lines(ctx, shop, idx)
-    if len(lines) != len(facts(shop, idx).lines):
+    if len(lines) != len(facts(shop, idx).lines) or any(lines.values()):
         raise SandboxError(
             36009004, "The sandbox cancels whole orders only; name every line or none."
         )
@@ -622,10 +622,18 @@ def calculate_refund(ctx: Ctx) -> dict[str, Any]:
             36009004,
             "Invalid parameter. `reason_name` must be a name from Get Aftersale Eligibility.",
         )
-    chosen = set(_chosen_lines(ctx, shop, idx))
+    chosen = _chosen_lines(ctx, shop, idx)
     f = facts(shop, idx)
-    positions = [p for p in range(len(f.lines)) if shop.line_item_id(idx, p) in chosen]
-    subtotal = sum((f.lines[p][1] for p in positions), Decimal(0))
+    subtotal = Decimal(0)
+    for pos, (_sku, price) in enumerate(f.lines):
+        line = shop.line_item_id(idx, pos)
+        if line not in chosen:
+            continue
+        part = chosen[line]
+        # one part of a bundle refunds that part's share of the line's price
+        subtotal += (
+            next(share for pid, _s, share in bundle_parts(f, pos) if pid == part) if part else price
+        )
     totals = order_totals(f)
     share = subtotal / totals["sub_total"] if totals["sub_total"] else Decimal(0)
     tax = (totals["tax"] * share).quantize(Decimal("0.01"))
