@@ -322,3 +322,21 @@ def test_a_slow_receiver_does_not_delay_another_address(
     # the fast address got its post while the slow one was still answering its first
     assert receiver.times[0] < slow_receiver.times[0]
     assert [p["shop_id"] for p in slow_receiver.posts] == [slow] * len(slow_receiver.posts)
+
+
+def test_the_command_line_retires_and_serves_versions() -> None:
+    from tiktok.sandbox.__main__ import parse_args
+    from tiktok.sandbox.app import SandboxApp
+    from tiktok.sandbox.config import RETIRED_VERSIONS, SandboxConfig
+
+    cfg = parse_args(
+        ["--retire", "/order/{v}/orders=202309", "--retire", STATEMENTS_TX + "=202312"]
+    )
+    assert cfg.retired["/order/{v}/orders"] == ("202309",)
+    assert cfg.retired[STATEMENTS_TX] == ("202309", "202312")
+    assert cfg.retired["/finance/{v}/payments"] == RETIRED_VERSIONS["/finance/{v}/payments"]
+    assert parse_args(["--serve-retired"]).retired == {}
+    with pytest.raises(SystemExit):
+        parse_args(["--retire", "/order/{v}/orders"])
+    with pytest.raises(ValueError, match="unknown endpoints"):
+        SandboxApp(SandboxConfig(orders=10, retired={"/order/{v}/typo": ("202309",)}))

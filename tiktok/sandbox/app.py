@@ -300,6 +300,9 @@ class SandboxApp:
         from . import consent, control, docs, endpoints, webhooks  # noqa: F401  (register routes)
 
         self.cfg = cfg or SandboxConfig()
+        unknown = set(self.cfg.retired) - {r.template for r in ROUTES}
+        if unknown:
+            raise ValueError(f"retired versions for unknown endpoints: {sorted(unknown)}")
         self.store = Store(self.cfg)
         self.faults = Faults(self.cfg.faults)
         self.limiter = RateLimiter(self.cfg.rate_limit)
