@@ -111,6 +111,7 @@ def _lines(items: Sequence[AfterSaleLineItem]) -> list[dict[str, Any]]:
             "product_name": li.product_name,
             "sku_name": li.sku_name,
             "refund_total": str(li.refund_total) if li.refund_total is not None else None,
+            "sub_lines": _lines(li.sub_line_items),  # a bundle's parts (202602)
         }
         for li in items
     ]

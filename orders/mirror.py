@@ -169,6 +169,7 @@ def line_values(shop_id: int, order_pk: int, sku_pk: int | None, li: Mapping[str
         _text(li.get("shipping_provider_name"), 255),
         bool(as_bool(li.get("is_gift"))),
         _text(li.get("cancel_reason"), 255),
+        Json([p for p in li.get("sub_item_info") or () if isinstance(p, Mapping)], dumps=_dumps),
     )
 
 
@@ -200,6 +201,7 @@ LINE_FIELDS = [
     "shipping_provider_name",
     "is_gift",
     "cancel_reason",
+    "sub_items",
 ]
 _STAGE = "mirror_order_stage"
 

@@ -217,6 +217,8 @@ class OrderLine(models.Model):
     shipping_provider_name = models.CharField(max_length=255, blank=True)
     is_gift = models.BooleanField(default=False)
     cancel_reason = models.CharField(max_length=255, blank=True)
+    # A bundle's parts as TikTok sent them (`sub_item_info[]`); empty for an ordinary line.
+    sub_items = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["order", "id"]

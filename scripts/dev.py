@@ -371,7 +371,7 @@ def command_test(pytest_args: list[str]) -> int:
     steps = [
         ("ruff format --check", [str(bin_ / "ruff"), "format", "--check", "-q", "."]),
         ("ruff check", [str(bin_ / "ruff"), "check", "-q", "."]),
-        # The apps with django-stubs ([tool.mypy] in pyproject.toml lists them).
+        # tiktok/ strict, the apps with django-stubs ([tool.mypy] in pyproject.toml).
         ("mypy", [str(bin_ / "mypy")]),
         (
             "makemigrations --check",

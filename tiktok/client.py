@@ -26,14 +26,18 @@ from tiktok.ratelimit import NoRateLimit, RateLimiter, rate_limit_key
 from tiktok.signing import request_signature
 from tiktok.transport import RetryPolicy, log_exchange, read_envelope, should_retry, transport_error
 from tiktok.types import (
+    AftersaleEligibility,
+    AfterSaleLineRef,
     BatchResult,
     Cancellation,
+    DecisionEligibility,
     DeliveryOption,
     HandoverTimeSlots,
     InventoryUpdate,
     MarkShippedResult,
     Money,
     Order,
+    OrderLineRef,
     OrderStatementTransactions,
     Package,
     PackageShipment,
@@ -41,14 +45,18 @@ from tiktok.types import (
     PriceUpdate,
     Product,
     ProductInventory,
+    RefundAmount,
     RejectReason,
     Return,
+    SellerCancellation,
     ShippingDocument,
+    ShippingInfo,
     ShippingProvider,
     Shop,
     Statement,
-    StatementTransaction,
+    StatementTransactionPage,
     TrackingEvent,
+    UnsettledOrder,
     Warehouse,
     WebhookSubscription,
     dedupe_ids,
@@ -57,6 +65,8 @@ from tiktok.types import (
 
 Time = datetime | int | None
 SortOrder = Literal["ASC", "DESC"]
+# The 202606 decision Reject Return takes to offer a partial refund instead of rejecting.
+PARTIAL_REFUND_AFTER_RECEIVING = "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"
 
 
 @dataclass(frozen=True)
@@ -70,75 +80,199 @@ class Endpoint:
     repeatable: bool = True
 
 
-# --- the endpoints the product uses (§3) --------------------------------------------------------
+# --- API versions (contract §18) ---------------------------------------------------------------
 
-AUTHORIZED_SHOPS = Endpoint("GET", "/authorization/202309/shops", shop_scoped=False)
-SELLER_SHOPS = Endpoint("GET", "/seller/202309/shops", shop_scoped=False)
+# The one table of which version of each endpoint the client calls: the newest TikTok serves
+# (December 2026). Moving an endpoint is one line here plus the shape its method sends and reads;
+# tests/tiktok/test_api_versions.py fails when a line names a version TikTok has retired.
+API_VERSIONS: Mapping[str, str] = {
+    "authorized_shops": "202309",
+    "seller_shops": "202309",
+    "search_products": "202502",
+    "get_product": "202309",
+    "update_prices": "202309",
+    "update_inventory": "202309",
+    "activate_products": "202309",
+    "deactivate_products": "202309",
+    "search_inventory": "202309",
+    "get_warehouses": "202309",
+    "get_delivery_options": "202309",
+    "get_shipping_providers": "202309",
+    "search_orders": "202309",
+    "get_orders": "202507",
+    "search_packages": "202309",
+    "get_package": "202309",
+    "ship_package": "202309",
+    "ship_packages": "202309",
+    "get_handover_time_slots": "202309",
+    "get_shipping_document": "202309",
+    "mark_package_shipped": "202610",
+    "update_order_shipping_info": "202309",
+    "update_package_shipping_info": "202610",
+    "get_order_tracking": "202309",
+    "search_returns": "202602",
+    "search_cancellations": "202602",
+    "approve_return": "202309",
+    "reject_return": "202606",
+    "approve_cancellation": "202309",
+    "reject_cancellation": "202309",
+    "get_reject_reasons": "202309",
+    "get_decision_eligibility": "202601",
+    "get_aftersale_eligibility": "202602",
+    "cancel_order": "202602",
+    "calculate_refund": "202602",
+    "get_statements": "202309",
+    "get_payments": "202605",
+    "get_statement_transactions": "202501",
+    "get_order_statement_transactions": "202501",
+    "get_unsettled_orders": "202507",
+    "get_webhooks": "202309",
+    "update_webhook": "202309",
+    "delete_webhook": "202309",
+}
 
-SEARCH_PRODUCTS = Endpoint("POST", "/product/202309/products/search")
-GET_PRODUCT = Endpoint("GET", "/product/202309/products/{product_id}")
-UPDATE_PRICES = Endpoint("POST", "/product/202309/products/{product_id}/prices/update")
-UPDATE_INVENTORY = Endpoint("POST", "/product/202309/products/{product_id}/inventory/update")
+
+def _endpoint(
+    name: str, method: str, template: str, *, shop_scoped: bool = True, repeatable: bool = True
+) -> Endpoint:
+    """An endpoint at the version API_VERSIONS gives it (`{version}` in the template)."""
+    path = template.replace("{version}", API_VERSIONS[name])
+    return Endpoint(method, path, shop_scoped=shop_scoped, repeatable=repeatable)
+
+
+# --- the endpoints the product uses (§3, §18) ---------------------------------------------------
+
+AUTHORIZED_SHOPS = _endpoint(
+    "authorized_shops", "GET", "/authorization/{version}/shops", shop_scoped=False
+)
+SELLER_SHOPS = _endpoint("seller_shops", "GET", "/seller/{version}/shops", shop_scoped=False)
+
+SEARCH_PRODUCTS = _endpoint("search_products", "POST", "/product/{version}/products/search")
+GET_PRODUCT = _endpoint("get_product", "GET", "/product/{version}/products/{product_id}")
+UPDATE_PRICES = _endpoint(
+    "update_prices", "POST", "/product/{version}/products/{product_id}/prices/update"
+)
+UPDATE_INVENTORY = _endpoint(
+    "update_inventory", "POST", "/product/{version}/products/{product_id}/inventory/update"
+)
 # Activation is a state set; a repeat at worst yields a per-item "status does not allow" error.
-ACTIVATE_PRODUCTS = Endpoint("POST", "/product/202309/products/activate")
-DEACTIVATE_PRODUCTS = Endpoint("POST", "/product/202309/products/deactivate")
-SEARCH_INVENTORY = Endpoint("POST", "/product/202309/inventory/search")
-
-GET_WAREHOUSES = Endpoint("GET", "/logistics/202309/warehouses")
-GET_DELIVERY_OPTIONS = Endpoint(
-    "GET", "/logistics/202309/warehouses/{warehouse_id}/delivery_options"
+ACTIVATE_PRODUCTS = _endpoint("activate_products", "POST", "/product/{version}/products/activate")
+DEACTIVATE_PRODUCTS = _endpoint(
+    "deactivate_products", "POST", "/product/{version}/products/deactivate"
 )
-GET_SHIPPING_PROVIDERS = Endpoint(
-    "GET", "/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers"
+SEARCH_INVENTORY = _endpoint("search_inventory", "POST", "/product/{version}/inventory/search")
+
+GET_WAREHOUSES = _endpoint("get_warehouses", "GET", "/logistics/{version}/warehouses")
+GET_DELIVERY_OPTIONS = _endpoint(
+    "get_delivery_options", "GET", "/logistics/{version}/warehouses/{warehouse_id}/delivery_options"
+)
+GET_SHIPPING_PROVIDERS = _endpoint(
+    "get_shipping_providers",
+    "GET",
+    "/logistics/{version}/delivery_options/{delivery_option_id}/shipping_providers",
 )
 
-SEARCH_ORDERS = Endpoint("POST", "/order/202309/orders/search")
-GET_ORDERS = Endpoint("GET", "/order/202309/orders")
+SEARCH_ORDERS = _endpoint("search_orders", "POST", "/order/{version}/orders/search")
+GET_ORDERS = _endpoint("get_orders", "GET", "/order/{version}/orders")
 
-SEARCH_PACKAGES = Endpoint("POST", "/fulfillment/202309/packages/search")
-GET_PACKAGE = Endpoint("GET", "/fulfillment/202309/packages/{package_id}")
+SEARCH_PACKAGES = _endpoint("search_packages", "POST", "/fulfillment/{version}/packages/search")
+GET_PACKAGE = _endpoint("get_package", "GET", "/fulfillment/{version}/packages/{package_id}")
 # Shipping arranges a carrier and can buy a label: never sent twice on an ambiguous failure.
-SHIP_PACKAGE = Endpoint("POST", "/fulfillment/202309/packages/{package_id}/ship", repeatable=False)
-SHIP_PACKAGES = Endpoint("POST", "/fulfillment/202309/packages/ship", repeatable=False)
-GET_HANDOVER_TIME_SLOTS = Endpoint(
-    "GET", "/fulfillment/202309/packages/{package_id}/handover_time_slots"
+SHIP_PACKAGE = _endpoint(
+    "ship_package", "POST", "/fulfillment/{version}/packages/{package_id}/ship", repeatable=False
 )
-GET_SHIPPING_DOCUMENT = Endpoint(
-    "GET", "/fulfillment/202309/packages/{package_id}/shipping_documents"
+SHIP_PACKAGES = _endpoint(
+    "ship_packages", "POST", "/fulfillment/{version}/packages/ship", repeatable=False
 )
-MARK_PACKAGE_SHIPPED = Endpoint(
-    "POST", "/fulfillment/202309/orders/{order_id}/packages", repeatable=False
+GET_HANDOVER_TIME_SLOTS = _endpoint(
+    "get_handover_time_slots",
+    "GET",
+    "/fulfillment/{version}/packages/{package_id}/handover_time_slots",
+)
+GET_SHIPPING_DOCUMENT = _endpoint(
+    "get_shipping_document",
+    "GET",
+    "/fulfillment/{version}/packages/{package_id}/shipping_documents",
+)
+MARK_PACKAGE_SHIPPED = _endpoint(
+    "mark_package_shipped",
+    "POST",
+    "/fulfillment/{version}/orders/{order_id}/packages",
+    repeatable=False,
 )
 # Tracking edits may notify the buyer; repeat only what TikTok provably never processed.
-UPDATE_ORDER_SHIPPING_INFO = Endpoint(
-    "POST", "/fulfillment/202309/orders/{order_id}/shipping_info/update", repeatable=False
+UPDATE_ORDER_SHIPPING_INFO = _endpoint(
+    "update_order_shipping_info",
+    "POST",
+    "/fulfillment/{version}/orders/{order_id}/shipping_info/update",
+    repeatable=False,
 )
-UPDATE_PACKAGE_SHIPPING_INFO = Endpoint(
-    "POST", "/fulfillment/202309/packages/{package_id}/shipping_info/update", repeatable=False
+UPDATE_PACKAGE_SHIPPING_INFO = _endpoint(
+    "update_package_shipping_info",
+    "POST",
+    "/fulfillment/{version}/packages/{package_id}/shipping_info/update",
+    repeatable=False,
 )
-GET_ORDER_TRACKING = Endpoint("GET", "/fulfillment/202309/orders/{order_id}/tracking")
+GET_ORDER_TRACKING = _endpoint(
+    "get_order_tracking", "GET", "/fulfillment/{version}/orders/{order_id}/tracking"
+)
 
-SEARCH_RETURNS = Endpoint("POST", "/return_refund/202309/returns/search")
-SEARCH_CANCELLATIONS = Endpoint("POST", "/return_refund/202309/cancellations/search")
+SEARCH_RETURNS = _endpoint("search_returns", "POST", "/return_refund/{version}/returns/search")
+SEARCH_CANCELLATIONS = _endpoint(
+    "search_cancellations", "POST", "/return_refund/{version}/cancellations/search"
+)
 # Decisions always carry an `idempotency_key`, which is what makes repeating them harmless.
-APPROVE_RETURN = Endpoint("POST", "/return_refund/202309/returns/{return_id}/approve")
-REJECT_RETURN = Endpoint("POST", "/return_refund/202309/returns/{return_id}/reject")
-APPROVE_CANCELLATION = Endpoint("POST", "/return_refund/202309/cancellations/{cancel_id}/approve")
-REJECT_CANCELLATION = Endpoint("POST", "/return_refund/202309/cancellations/{cancel_id}/reject")
-GET_REJECT_REASONS = Endpoint("GET", "/return_refund/202309/reject_reasons")
-
-GET_STATEMENTS = Endpoint("GET", "/finance/202309/statements")
-GET_PAYMENTS = Endpoint("GET", "/finance/202309/payments")
-GET_STATEMENT_TRANSACTIONS = Endpoint(
-    "GET", "/finance/202309/statements/{statement_id}/statement_transactions"
+APPROVE_RETURN = _endpoint(
+    "approve_return", "POST", "/return_refund/{version}/returns/{return_id}/approve"
 )
-GET_ORDER_STATEMENT_TRANSACTIONS = Endpoint(
-    "GET", "/finance/202309/orders/{order_id}/statement_transactions"
+REJECT_RETURN = _endpoint(
+    "reject_return", "POST", "/return_refund/{version}/returns/{return_id}/reject"
+)
+APPROVE_CANCELLATION = _endpoint(
+    "approve_cancellation", "POST", "/return_refund/{version}/cancellations/{cancel_id}/approve"
+)
+REJECT_CANCELLATION = _endpoint(
+    "reject_cancellation", "POST", "/return_refund/{version}/cancellations/{cancel_id}/reject"
+)
+GET_REJECT_REASONS = _endpoint(
+    "get_reject_reasons", "GET", "/return_refund/{version}/reject_reasons"
+)
+GET_DECISION_ELIGIBILITY = _endpoint(
+    "get_decision_eligibility", "GET", "/return_refund/{version}/decision_eligibility"
+)
+GET_AFTERSALE_ELIGIBILITY = _endpoint(
+    "get_aftersale_eligibility",
+    "GET",
+    "/return_refund/{version}/orders/{order_id}/aftersale_eligibility",
+)
+# Whether Cancel Order honours an idempotency_key is UNVERIFIED: it carries one anyway, but is
+# never re-sent after an ambiguous failure (read the order back instead).
+CANCEL_ORDER = _endpoint(
+    "cancel_order", "POST", "/return_refund/{version}/cancellations", repeatable=False
+)
+CALCULATE_REFUND = _endpoint(
+    "calculate_refund", "POST", "/return_refund/{version}/refunds/calculate"
 )
 
-GET_WEBHOOKS = Endpoint("GET", "/event/202309/webhooks")
-UPDATE_WEBHOOK = Endpoint("PUT", "/event/202309/webhooks")
-DELETE_WEBHOOK = Endpoint("DELETE", "/event/202309/webhooks")
+GET_STATEMENTS = _endpoint("get_statements", "GET", "/finance/{version}/statements")
+GET_PAYMENTS = _endpoint("get_payments", "GET", "/finance/{version}/payments")
+GET_STATEMENT_TRANSACTIONS = _endpoint(
+    "get_statement_transactions",
+    "GET",
+    "/finance/{version}/statements/{statement_id}/statement_transactions",
+)
+GET_ORDER_STATEMENT_TRANSACTIONS = _endpoint(
+    "get_order_statement_transactions",
+    "GET",
+    "/finance/{version}/orders/{order_id}/statement_transactions",
+)
+GET_UNSETTLED_ORDERS = _endpoint(
+    "get_unsettled_orders", "GET", "/finance/{version}/orders/unsettled"
+)
+
+GET_WEBHOOKS = _endpoint("get_webhooks", "GET", "/event/{version}/webhooks")
+UPDATE_WEBHOOK = _endpoint("update_webhook", "PUT", "/event/{version}/webhooks")
+DELETE_WEBHOOK = _endpoint("delete_webhook", "DELETE", "/event/{version}/webhooks")
 
 # --- limits (§6, §7, §8, §10) -------------------------------------------------------------------
 
@@ -147,6 +281,9 @@ PRODUCT_IDS_PER_STATUS_CALL = 20
 INVENTORY_SEARCH_MAX_PRODUCT_IDS = 100
 INVENTORY_SEARCH_MAX_SKU_IDS = 600
 SEARCH_MAX_SELLER_SKUS = 10
+SEARCH_MAX_SKU_IDS = 10
+REJECT_COMMENT_MAX_LENGTH = 500
+REJECT_MAX_IMAGES = 6
 ORDER_SEARCH_MAX_WAREHOUSE_IDS = 100
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 WEBHOOK_ADDRESS_MAX_LENGTH = 255
@@ -160,6 +297,7 @@ PAGE_SIZE_LIMITS: Mapping[str, tuple[int, int]] = {
     GET_STATEMENTS.path: (1, 100),
     GET_PAYMENTS.path: (1, 100),
     GET_STATEMENT_TRANSACTIONS.path: (1, 100),
+    GET_UNSETTLED_ORDERS.path: (1, 100),
 }
 
 _PATH_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -227,6 +365,40 @@ def _idempotency_key(value: str | None) -> str:
             f"idempotency_key is at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
         )
     return key
+
+
+def _as_sent(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    return item
+
+
+def _given_key(value: str) -> str:
+    """A caller's idempotency key, checked; decisions never get one made up here."""
+    if not value:
+        raise InvalidRequestError("idempotency_key is required")
+    return _idempotency_key(value)
+
+
+def _path_id(value: str, name: str) -> str:
+    if not value or not _PATH_ID.match(value):
+        raise InvalidRequestError(f"{name} must be a non-empty id, got {value!r}")
+    return value
+
+
+def _mappings(values: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(values, list | tuple):
+        return []
+    return [v for v in values if isinstance(v, Mapping)]
+
+
+def _aftersale_lines(
+    order_lines: Sequence[AfterSaleLineRef] | None, order_line_item_ids: Sequence[str] | None
+) -> dict[str, Any]:
+    # 202602: `order_line_list[]` and `order_line_item_ids` are never sent together.
+    if order_lines is not None and order_line_item_ids is not None:
+        raise InvalidRequestError("give order_lines or order_line_item_ids, not both")
+    if order_lines:
+        return {"order_line_list": [line.to_api() for line in order_lines]}
+    return {"order_line_item_ids": _id_list(order_line_item_ids, None, "order_line_item_ids")}
 
 
 def _reject_images(images: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]] | None:
@@ -449,6 +621,9 @@ class TikTokClient:
         page_token: str | None = None,
         status: str | None = None,
         seller_skus: Sequence[str] | None = None,
+        sku_ids: Sequence[str] | None = None,
+        audit_status: Sequence[str] | None = None,
+        category_version: str | None = None,
         create_time_ge: Time = None,
         create_time_le: Time = None,
         update_time_ge: Time = None,
@@ -456,10 +631,14 @@ class TikTokClient:
     ) -> Page[Product]:
         """One page of product summaries (upper time bounds are inclusive `_le` here)."""
         query = {"page_size": self._page_size(SEARCH_PRODUCTS, page_size), "page_token": page_token}
+        # 202502: `category_version` is a body field now, no longer a query parameter.
         body = _compact(
             {
                 "status": status,
                 "seller_skus": _id_list(seller_skus, SEARCH_MAX_SELLER_SKUS, "seller_skus"),
+                "sku_ids": _id_list(sku_ids, SEARCH_MAX_SKU_IDS, "sku_ids"),
+                "audit_status": list(audit_status) if audit_status is not None else None,
+                "category_version": category_version,
                 **_times(
                     create_time_ge=create_time_ge,
                     create_time_le=create_time_le,
@@ -637,12 +816,14 @@ class TikTokClient:
             }
         )
         data = self.call(SEARCH_ORDERS, query=query, body=body)
-        return page_from_data(data, "orders", dict if raw else Order.from_api, page_token)
+        if raw:
+            return page_from_data(data, "orders", _as_sent, page_token)
+        return page_from_data(data, "orders", Order.from_api, page_token)
 
     def iter_order_pages(
         self, *, page_token: str | None = None, **filters: Any
-    ) -> Iterator[Page[Order]]:
-        """Order pages from `page_token` to the end (filters as in search_orders)."""
+    ) -> Iterator[Page[Any]]:
+        """Order pages from `page_token` to the end (filters, `raw` too, as in search_orders)."""
         return paginate(
             lambda t: self.search_orders(page_token=t, **filters), page_token=page_token
         )
@@ -773,18 +954,29 @@ class TikTokClient:
         self,
         order_id: str,
         *,
-        tracking_number: str,
-        shipping_provider_id: str,
+        tracking_number: str | None = None,
+        shipping_provider_id: str | None = None,
+        note: str | None = None,
         order_line_item_ids: Sequence[str] | None = None,
+        order_lines: Sequence[OrderLineRef] | None = None,
+        shipping_info: Sequence[ShippingInfo] | None = None,
     ) -> MarkShippedResult:
-        """Record a seller-shipped order (or some of its lines) as shipped with its tracking."""
-        if not tracking_number or not shipping_provider_id:
-            raise InvalidRequestError("tracking_number and shipping_provider_id are required")
+        """Record a seller-shipped order (or some of its lines) as shipped with its tracking.
+
+        202610 body: `shipping_info_list[]` (one entry; several only for allowlisted sellers,
+        through `shipping_info`) and `order_line_list[]` (line ids, plus `sub_item_id` for
+        bundle parts). `order_line_item_ids` is the short way to name whole lines.
+        """
+        if order_line_item_ids is not None and order_lines is not None:
+            raise InvalidRequestError("give order_line_item_ids or order_lines, not both")
+        lines = list(order_lines or ())
+        lines += [OrderLineRef(i) for i in _id_list(order_line_item_ids, None, "lines") or ()]
         body = _compact(
             {
-                "tracking_number": tracking_number,
-                "shipping_provider_id": shipping_provider_id,
-                "order_line_item_ids": _id_list(order_line_item_ids, None, "order_line_item_ids"),
+                "shipping_info_list": self._shipping_info_list(
+                    tracking_number, shipping_provider_id, note, shipping_info
+                ),
+                "order_line_list": [line.to_api() for line in lines] or None,
             }
         )
         data = self.call(MARK_PACKAGE_SHIPPED, path_params={"order_id": order_id}, body=body)
@@ -801,14 +993,37 @@ class TikTokClient:
         )
 
     def update_package_shipping_info(
-        self, package_id: str, *, tracking_number: str, shipping_provider_id: str
+        self,
+        package_id: str,
+        *,
+        tracking_number: str | None = None,
+        shipping_provider_id: str | None = None,
+        note: str | None = None,
+        shipping_info: Sequence[ShippingInfo] | None = None,
     ) -> None:
-        """Correct the tracking of one package of a split, seller-shipped order."""
-        self.call(
-            UPDATE_PACKAGE_SHIPPING_INFO,
-            path_params={"package_id": package_id},
-            body=self._tracking_body(tracking_number, shipping_provider_id),
-        )
+        """Correct the tracking of one shipped package (US: within 72 h of shipping)."""
+        body = {
+            "shipping_info_list": self._shipping_info_list(
+                tracking_number, shipping_provider_id, note, shipping_info
+            )
+        }
+        self.call(UPDATE_PACKAGE_SHIPPING_INFO, path_params={"package_id": package_id}, body=body)
+
+    @staticmethod
+    def _shipping_info_list(
+        tracking_number: str | None,
+        shipping_provider_id: str | None,
+        note: str | None,
+        shipping_info: Sequence[ShippingInfo] | None,
+    ) -> list[dict[str, str]]:
+        if shipping_info is not None:
+            if tracking_number or shipping_provider_id or note:
+                raise InvalidRequestError("give the tracking fields or shipping_info, not both")
+            if not shipping_info:
+                raise InvalidRequestError("shipping_info needs at least one entry")
+            return [entry.to_api() for entry in shipping_info]
+        entry = ShippingInfo(tracking_number or "", shipping_provider_id or "", note)
+        return [entry.to_api()]
 
     @staticmethod
     def _tracking_body(tracking_number: str, shipping_provider_id: str) -> dict[str, str]:
@@ -938,11 +1153,11 @@ class TikTokClient:
         return_id: str,
         *,
         decision: str,
+        idempotency_key: str,
         buyer_keep_item: bool | None = None,
         partial_refund: Money | None = None,
-        idempotency_key: str | None = None,
     ) -> None:
-        """Approve a return/refund step; pass a stable idempotency_key to survive re-runs."""
+        """Approve a return/refund step (`DIRECT_REFUND` included); the key survives re-runs."""
         if not decision:
             raise InvalidRequestError("decision is required")
         body = _compact(
@@ -955,7 +1170,7 @@ class TikTokClient:
         self.call(
             APPROVE_RETURN,
             path_params={"return_id": return_id},
-            query={"idempotency_key": _idempotency_key(idempotency_key)},
+            query={"idempotency_key": _given_key(idempotency_key)},
             body=body,
         )
 
@@ -964,18 +1179,41 @@ class TikTokClient:
         return_id: str,
         *,
         decision: str,
-        reject_reason: str,
+        idempotency_key: str,
+        reject_reason: str | None = None,
+        partial_refund: Money | None = None,
         comment: str | None = None,
         images: Sequence[Mapping[str, Any]] | None = None,
-        idempotency_key: str | None = None,
     ) -> None:
-        """Reject a return/refund step with a reason name from get_reject_reasons."""
-        if not decision or not reject_reason:
-            raise InvalidRequestError("decision and reject_reason are required")
+        """Reject a return/refund step, or offer a partial refund once the package is back.
+
+        A rejection names a reason from get_decision_eligibility; the 202606 decision
+        `OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG` carries `partial_refund` instead.
+        """
+        if not decision:
+            raise InvalidRequestError("decision is required")
+        offer = decision == PARTIAL_REFUND_AFTER_RECEIVING
+        if offer and partial_refund is None:
+            raise InvalidRequestError(f"{decision} needs a partial_refund")
+        if not offer and not reject_reason:
+            raise InvalidRequestError("reject_reason is required")
+        if comment is not None and len(comment) > REJECT_COMMENT_MAX_LENGTH:
+            raise InvalidRequestError(f"comment is at most {REJECT_COMMENT_MAX_LENGTH} characters")
+        if images is not None and len(images) > REJECT_MAX_IMAGES:
+            raise InvalidRequestError(f"at most {REJECT_MAX_IMAGES} images")
+        amount = (
+            {
+                "partial_refund_total": format(partial_refund.amount, "f"),
+                "currency": partial_refund.currency,
+            }
+            if partial_refund is not None
+            else None
+        )
         body = _compact(
             {
                 "decision": decision,
                 "reject_reason": reject_reason,
+                "partial_refund_amount": _compact(amount) if amount else None,
                 "comment": comment,
                 "images": _reject_images(images),
             }
@@ -983,7 +1221,7 @@ class TikTokClient:
         self.call(
             REJECT_RETURN,
             path_params={"return_id": return_id},
-            query={"idempotency_key": _idempotency_key(idempotency_key)},
+            query={"idempotency_key": _given_key(idempotency_key)},
             body=body,
         )
 
@@ -1028,6 +1266,92 @@ class TikTokClient:
         return [
             RejectReason.from_api(r) for r in data.get("reasons") or () if isinstance(r, Mapping)
         ]
+
+    def get_decision_eligibility(
+        self, return_or_cancel_id: str, *, check_decisions: Sequence[str]
+    ) -> list[DecisionEligibility]:
+        """Which decisions the seller may take on a return or cancellation, with their reasons."""
+        if not return_or_cancel_id or not check_decisions:
+            raise InvalidRequestError("return_or_cancel_id and check_decisions are required")
+        data = self.call(
+            GET_DECISION_ELIGIBILITY,
+            query={
+                "return_or_cancel_id": return_or_cancel_id,
+                "check_decisions": list(check_decisions),
+            },
+        )
+        return [DecisionEligibility.from_api(d) for d in _mappings(data.get("decisions"))]
+
+    def get_aftersale_eligibility(
+        self,
+        order_id: str,
+        *,
+        request_types: Sequence[str] = ("CANCEL",),
+        initiate_aftersale_user: str = "SELLER",
+    ) -> list[AftersaleEligibility]:
+        """Whether the seller may cancel (or refund) an order, and the reason names allowed."""
+        if not request_types:
+            raise InvalidRequestError("request_types is required")
+        data = self.call(
+            GET_AFTERSALE_ELIGIBILITY,
+            path_params={"order_id": order_id},
+            query={
+                "initiate_aftersale_user": initiate_aftersale_user,
+                "request_types": list(request_types),
+            },
+        )
+        entries = _mappings(data.get("eligibilities")) or [data]
+        return [AftersaleEligibility.from_api(e) for e in entries]
+
+    def cancel_order(
+        self,
+        order_id: str,
+        *,
+        cancel_reason: str,
+        idempotency_key: str,
+        order_lines: Sequence[AfterSaleLineRef] | None = None,
+        order_line_item_ids: Sequence[str] | None = None,
+    ) -> SellerCancellation:
+        """The seller cancels an unshipped order (or some lines) with a reason from eligibility."""
+        if not cancel_reason:
+            raise InvalidRequestError("cancel_reason is required")
+        body = _compact(
+            {
+                "order_id": _path_id(order_id, "order_id"),
+                "cancel_reason": cancel_reason,
+                **_aftersale_lines(order_lines, order_line_item_ids),
+            }
+        )
+        data = self.call(
+            CANCEL_ORDER, query={"idempotency_key": _given_key(idempotency_key)}, body=body
+        )
+        return SellerCancellation.from_api(data)
+
+    def calculate_refund(
+        self,
+        order_id: str,
+        *,
+        request_type: Literal["CANCEL", "REFUND", "RETURN_AND_REFUND"],
+        reason_name: str,
+        order_lines: Sequence[AfterSaleLineRef] | None = None,
+        order_line_item_ids: Sequence[str] | None = None,
+        shipment_type: str | None = None,
+        handover_method: str | None = None,
+    ) -> RefundAmount:
+        """What the buyer would get back for a cancellation or refund (nothing is changed)."""
+        if not reason_name:
+            raise InvalidRequestError("reason_name is required")
+        body = _compact(
+            {
+                "order_id": _path_id(order_id, "order_id"),
+                "request_type": request_type,
+                "reason_name": reason_name,
+                **_aftersale_lines(order_lines, order_line_item_ids),
+                "shipment_type": shipment_type,
+                "handover_method": handover_method,
+            }
+        )
+        return RefundAmount.from_api(self.call(CALCULATE_REFUND, body=body))
 
     # --- finance -------------------------------------------------------------------------------
 
@@ -1094,8 +1418,8 @@ class TikTokClient:
         page_size: int = 100,
         page_token: str | None = None,
         sort_order: SortOrder | None = None,
-    ) -> Page[StatementTransaction]:
-        """One page of a statement's orders and adjustments (totals are in `page.raw`)."""
+    ) -> StatementTransactionPage:
+        """One page of a statement's orders and adjustments, with the statement's totals."""
         query = {
             "sort_field": "order_create_time",
             "sort_order": _sort_order(sort_order),
@@ -1105,13 +1429,11 @@ class TikTokClient:
         data = self.call(
             GET_STATEMENT_TRANSACTIONS, path_params={"statement_id": statement_id}, query=query
         )
-        return page_from_data(
-            data, "statement_transactions", StatementTransaction.from_api, page_token
-        )
+        return StatementTransactionPage.from_api(data, page_token)
 
     def iter_statement_transaction_pages(
         self, statement_id: str, *, page_token: str | None = None, **filters: Any
-    ) -> Iterator[Page[StatementTransaction]]:
+    ) -> Iterator[StatementTransactionPage]:
         """A statement's transaction pages from `page_token` to the end."""
         return paginate(
             lambda t: self.get_statement_transactions(statement_id, page_token=t, **filters),
@@ -1119,9 +1441,37 @@ class TikTokClient:
         )
 
     def get_order_statement_transactions(self, order_id: str) -> OrderStatementTransactions:
-        """How one order settled (DOC: US/UK only)."""
+        """How one order settled, SKU by SKU (DOC: US/UK only)."""
         data = self.call(GET_ORDER_STATEMENT_TRANSACTIONS, path_params={"order_id": order_id})
         return OrderStatementTransactions.from_api(data)
+
+    def get_unsettled_orders(
+        self,
+        *,
+        page_size: int = 100,
+        page_token: str | None = None,
+        sort_order: SortOrder | None = None,
+    ) -> Page[UnsettledOrder]:
+        """One page of orders not settled yet, with estimated amounts.
+
+        The query beyond paging is UNVERIFIED; it is sorted like the transaction lists.
+        """
+        query = {
+            "sort_field": "order_create_time",
+            "sort_order": _sort_order(sort_order),
+            "page_size": self._page_size(GET_UNSETTLED_ORDERS, page_size),
+            "page_token": page_token,
+        }
+        data = self.call(GET_UNSETTLED_ORDERS, query=query)
+        return page_from_data(data, "orders", UnsettledOrder.from_api, page_token)
+
+    def iter_unsettled_order_pages(
+        self, *, page_token: str | None = None, **filters: Any
+    ) -> Iterator[Page[UnsettledOrder]]:
+        """Unsettled-order pages from `page_token` to the end."""
+        return paginate(
+            lambda t: self.get_unsettled_orders(page_token=t, **filters), page_token=page_token
+        )
 
     # --- webhooks ------------------------------------------------------------------------------
 

@@ -25,3 +25,17 @@ WEBHOOK_EVENT_TYPES: Mapping[int, str] = {
     37: "PRODUCT_AUDIT_STATUS_CHANGE",
 }
 EVENT_TYPE_NUMBERS: Mapping[str, int] = {name: num for num, name in WEBHOOK_EVENT_TYPES.items()}
+
+# Newer topics (contract §18) without a confirmed Event API name; how they are subscribed is
+# UNVERIFIED (Partner Center's app-level address, as far as known). Their `data` fields beyond
+# §18's notes are the sandbox's choice. Receivers store and ignore what they do not handle.
+NEWER_WEBHOOK_TOPICS: Mapping[int, str] = {
+    50: "SKU status change",
+    62: "package recommendation",
+    63: "promotion activity",
+    64: "aftersales request",
+    65: "return authorization status",
+    66: "appeal completed",
+    67: "refund success",
+    71: "inventory change",
+}

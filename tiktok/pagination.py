@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from tiktok.errors import InvalidRequestError, PaginationError
 
 T = TypeVar("T")
+P = TypeVar("P", bound="Page[Any]")
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,11 @@ def page_from_data(
 
 
 def paginate(
-    fetch: Callable[[str | None], Page[T]],
+    fetch: Callable[[str | None], P],
     *,
     page_token: str | None = None,
     max_pages: int | None = None,
-) -> Iterator[Page[T]]:
+) -> Iterator[P]:
     """Fetch pages from `page_token` (None: the start) until the last one.
 
     Any failure propagates, so a walk that did not reach the last page never ends quietly.

@@ -41,8 +41,8 @@ class RetryPolicy:
 
     def delay(self, retry: int, error: TikTokError, rand: float) -> float:
         """Seconds to wait before retry number `retry` (1-based); honours Retry-After."""
-        backoff = rand * min(self.max_delay, self.base_delay * 2 ** (retry - 1))
-        retry_after = getattr(error, "retry_after", None)
+        backoff = rand * min(self.max_delay, self.base_delay * 2.0 ** (retry - 1))
+        retry_after: float | None = getattr(error, "retry_after", None)
         if retry_after is not None:
             return max(min(retry_after, self.max_retry_after), backoff)
         return backoff

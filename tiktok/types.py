@@ -15,6 +15,7 @@ from typing import Any
 
 from tiktok.errors import InvalidRequestError
 from tiktok.events import WEBHOOK_EVENT_TYPES
+from tiktok.pagination import Page, page_from_data
 
 Raw = Mapping[str, Any]
 _EMPTY: Raw = {}
@@ -578,6 +579,8 @@ class LineItem:
     shipping_provider_name: str | None
     is_gift: bool
     cancel_reason: str | None
+    # A bundle's parts (`sub_item_info[]`); empty for an ordinary line.
+    sub_items: tuple[SubItem, ...] = ()
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -604,6 +607,37 @@ class LineItem:
             shipping_provider_name=as_str(raw.get("shipping_provider_name")),
             is_gift=bool(as_bool(raw.get("is_gift"))),
             cancel_reason=as_str(raw.get("cancel_reason")),
+            sub_items=tuple(SubItem.from_api(i) for i in _dicts(raw.get("sub_item_info"))),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class SubItem:
+    """One part of a bundle line (`line_items[].sub_item_info[]`)."""
+
+    id: str | None
+    sku_id: str | None
+    product_id: str | None
+    product_name: str | None
+    sku_name: str | None
+    seller_sku: str | None
+    quantity: int
+    sale_price: Decimal | None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw) -> SubItem:
+        """Read one sub item; the field names beyond the list's name are UNVERIFIED (§8.4)."""
+        return cls(
+            id=as_id(raw.get("sub_item_id", raw.get("id"))),
+            sku_id=as_id(raw.get("sku_id")),
+            product_id=as_id(raw.get("product_id")),
+            product_name=as_str(raw.get("product_name")),
+            sku_name=as_str(raw.get("sku_name")),
+            seller_sku=as_str(raw.get("seller_sku")),
+            quantity=as_int(raw.get("quantity")) or 1,
+            sale_price=as_decimal(raw.get("sale_price")),
             raw=raw,
         )
 
@@ -856,19 +890,24 @@ class AfterSaleLineItem:
     product_name: str | None
     sku_name: str | None
     refund_total: Decimal | None
+    # Bundle parts the line covers (202602: `return_sub_line_items[]`/`cancel_sub_line_items[]`).
+    sub_line_items: tuple[AfterSaleLineItem, ...] = ()
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_api(cls, raw: Raw, id_key: str) -> AfterSaleLineItem:
-        """Read a `return_line_items[]` / `cancel_line_items[]` entry."""
+        """Read a `return_line_items[]` / `cancel_line_items[]` entry (or one of its sub lines)."""
+        prefix = id_key.removesuffix("_line_item_id")
+        subs = raw.get(f"{prefix}_sub_line_items")
         return cls(
-            id=as_id(raw.get(id_key)),
+            id=as_id(raw.get(id_key, raw.get(f"{prefix}_sub_line_item_id"))),
             order_line_item_id=as_id(raw.get("order_line_item_id")),
             sku_id=as_id(raw.get("sku_id")),
             seller_sku=as_str(raw.get("seller_sku")),
             product_name=as_str(raw.get("product_name")),
             sku_name=as_str(raw.get("sku_name")),
             refund_total=as_decimal(_obj(raw.get("refund_amount")).get("refund_total")),
+            sub_line_items=tuple(cls.from_api(sub, id_key) for sub in _dicts(subs)),
             raw=raw,
         )
 
@@ -907,6 +946,8 @@ class Return:
     return_tracking_number: str | None
     line_items: tuple[AfterSaleLineItem, ...]
     seller_next_actions: tuple[SellerAction, ...]
+    # The seller cannot reject the received package of a quick refund (202602).
+    is_quick_refund: bool = False
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -932,6 +973,7 @@ class Return:
                 for li in _dicts(raw.get("return_line_items"))
             ),
             seller_next_actions=_seller_actions(raw.get("seller_next_action_response")),
+            is_quick_refund=bool(as_bool(raw.get("is_quick_refund"))),
             raw=raw,
         )
 
@@ -953,6 +995,8 @@ class Cancellation:
     refund_total: Decimal | None
     line_items: tuple[AfterSaleLineItem, ...]
     seller_next_actions: tuple[SellerAction, ...]
+    # Whether the cancelled units go back into sellable stock (202602).
+    should_replenish_stock: bool = False
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -976,6 +1020,7 @@ class Cancellation:
                 for li in _dicts(raw.get("cancel_line_items"))
             ),
             seller_next_actions=_seller_actions(raw.get("seller_next_action_response")),
+            should_replenish_stock=bool(as_bool(raw.get("should_replenish_stock"))),
             raw=raw,
         )
 
@@ -992,6 +1037,105 @@ class RejectReason:
     def from_api(cls, raw: Raw) -> RejectReason:
         """Read one `data.reasons[]` entry."""
         return cls(name=str(raw.get("name") or ""), text=as_str(raw.get("text")), raw=raw)
+
+
+@dataclass(frozen=True)
+class DecisionEligibility:
+    """Whether the seller may take one decision on a return or cancellation, and with which reasons.
+
+    Read from Get Decision Eligibility (202601); its response tree beyond the query is
+    UNVERIFIED, so both `decisions[]` entries and a flat `reasons[]` are read.
+    """
+
+    decision: str
+    eligible: bool
+    reject_reasons: tuple[RejectReason, ...]
+    ineligible_reason: str | None = None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw) -> DecisionEligibility:
+        """Read one `data.decisions[]` entry."""
+        flag = raw.get("is_eligible", raw.get("eligible"))
+        reasons = raw.get("reject_reasons", raw.get("reasons"))
+        return cls(
+            decision=str(raw.get("decision") or ""),
+            eligible=True if flag is None else bool(as_bool(flag)),
+            reject_reasons=tuple(RejectReason.from_api(r) for r in _dicts(reasons)),
+            ineligible_reason=as_str(raw.get("ineligible_reason")),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class AftersaleEligibility:
+    """Whether the seller may start one kind of after-sale on an order, and the reasons allowed.
+
+    Read from Get Aftersale Eligibility (202602); `available_reason_names` is the contract's
+    name, the rest of the tree is UNVERIFIED and read tolerantly.
+    """
+
+    request_type: str | None
+    eligible: bool
+    reason_names: tuple[str, ...]
+    ineligible_reason: str | None = None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw) -> AftersaleEligibility:
+        """Read one eligibility entry."""
+        flag = raw.get("is_eligible", raw.get("eligible"))
+        names = raw.get("available_reason_names")
+        return cls(
+            request_type=as_str(raw.get("request_type")),
+            eligible=True if flag is None else bool(as_bool(flag)),
+            reason_names=tuple(str(n) for n in names if n) if isinstance(names, list) else (),
+            ineligible_reason=as_str(raw.get("ineligible_reason")),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class RefundAmount:
+    """What a buyer would get back (Calculate Refund's `order_refund_amount`)."""
+
+    currency: str | None
+    refund_total: Decimal | None
+    refund_subtotal: Decimal | None
+    refund_shipping_fee: Decimal | None
+    refund_tax: Decimal | None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Raw) -> RefundAmount:
+        """Read Calculate Refund's `data` (or the amount object itself)."""
+        amount = _obj(data.get("order_refund_amount")) or data
+        return cls(
+            currency=as_str(amount.get("currency")),
+            refund_total=as_decimal(amount.get("refund_total")),
+            refund_subtotal=as_decimal(amount.get("refund_subtotal")),
+            refund_shipping_fee=as_decimal(amount.get("refund_shipping_fee")),
+            refund_tax=as_decimal(amount.get("refund_tax")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class SellerCancellation:
+    """The cancellation a seller's Cancel Order created."""
+
+    cancel_id: str
+    cancel_status: str | None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Raw) -> SellerCancellation:
+        """Read Cancel Order's `data {cancel_id, cancel_status}`."""
+        return cls(
+            cancel_id=as_id(data.get("cancel_id")) or "",
+            cancel_status=cancel_status(data.get("cancel_status")),
+            raw=data,
+        )
 
 
 # --- finance ------------------------------------------------------------------------------------
@@ -1053,7 +1197,10 @@ class Payment:
 
     @classmethod
     def from_api(cls, raw: Raw) -> Payment:
-        """Read one `data.payments[]` entry (amounts are `{value, currency}`)."""
+        """Read one `data.payments[]` entry (amounts are `{value, currency}`).
+
+        202605 dropped `reserve_amount` (None then) and sends `paid_time` 0 while unpaid (None).
+        """
         return cls(
             id=as_id(raw.get("id")) or "",
             create_time=as_time(raw.get("create_time")),
@@ -1071,63 +1218,234 @@ class Payment:
         )
 
 
+def _amounts(value: Any) -> dict[str, Decimal]:
+    """The money amounts of a breakdown object (`{name: "1.23"}`), nested objects skipped."""
+    out: dict[str, Decimal] = {}
+    for key, item in _obj(value).items():
+        if isinstance(item, Mapping | list | tuple):
+            continue
+        amount = as_decimal(item)
+        if amount is not None:
+            out[str(key)] = amount
+    return out
+
+
 @dataclass(frozen=True)
 class StatementTransaction:
-    """One order or adjustment inside a statement, with its money breakdown in `raw`."""
+    """One order or adjustment a statement settled (202501 `transactions[]`)."""
 
     id: str
     type: str | None
     order_id: str | None
     order_create_time: datetime | None
+    associated_order_id: str | None
     adjustment_id: str | None
     currency: str | None
     settlement_amount: Decimal | None
     revenue_amount: Decimal | None
-    fee_amount: Decimal | None
-    adjustment_amount: Decimal | None
     shipping_cost_amount: Decimal | None
+    fee_tax_amount: Decimal | None
+    adjustment_amount: Decimal | None
+    reserve_amount: Decimal | None
+    estimated_release_time: datetime | None
+    revenue_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    shipping_cost_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    fee_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    tax_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_api(cls, raw: Raw, *, order_id: str | None = None) -> StatementTransaction:
-        """Read a `statement_transactions[]` entry (per statement or per order)."""
+    def from_api(cls, raw: Raw, *, currency: str | None = None) -> StatementTransaction:
+        """Read one row; 202501 states the currency once at the root, so it is passed in."""
+        fee_tax = _obj(raw.get("fee_tax_breakdown"))
+        fee_tax_amount = raw.get("fee_tax_amount", raw.get("fee_amount"))
         return cls(
             id=as_id(raw.get("id")) or "",
             type=as_str(raw.get("type")),
-            order_id=as_id(raw.get("order_id")) or order_id,
+            order_id=as_id(raw.get("order_id")),
             order_create_time=as_time(raw.get("order_create_time")),
+            associated_order_id=as_id(raw.get("associated_order_id")),
             adjustment_id=as_id(raw.get("adjustment_id")),
-            currency=as_str(raw.get("currency")),
+            currency=as_str(raw.get("currency")) or currency,
             settlement_amount=as_decimal(raw.get("settlement_amount")),
             revenue_amount=as_decimal(raw.get("revenue_amount")),
-            fee_amount=as_decimal(raw.get("fee_amount")),
-            adjustment_amount=as_decimal(raw.get("adjustment_amount")),
             shipping_cost_amount=as_decimal(raw.get("shipping_cost_amount")),
+            fee_tax_amount=as_decimal(fee_tax_amount),
+            adjustment_amount=as_decimal(raw.get("adjustment_amount")),
+            reserve_amount=as_decimal(raw.get("reserve_amount")),
+            estimated_release_time=as_time(raw.get("estimated_release_time")),
+            revenue_breakdown=_amounts(raw.get("revenue_breakdown")),
+            shipping_cost_breakdown=_amounts(raw.get("shipping_cost_breakdown")),
+            fee_breakdown=_amounts(fee_tax.get("fee")),
+            tax_breakdown=_amounts(fee_tax.get("tax")),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class StatementTotals:
+    """A statement's header in 202501 Get Transactions by Statement."""
+
+    id: str
+    create_time: datetime | None
+    status: str | None
+    currency: str | None
+    payable_amount: Decimal | None
+    settlement_amount: Decimal | None
+    reserve_amount: Decimal | None
+    revenue_amount: Decimal | None
+    shipping_cost_amount: Decimal | None
+    fee_tax_amount: Decimal | None
+    adjustment_amount: Decimal | None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Raw) -> StatementTotals:
+        """Read the root of the response (`total_settlement_breakdown` flattened)."""
+        breakdown = _obj(data.get("total_settlement_breakdown"))
+        return cls(
+            id=as_id(data.get("id")) or "",
+            create_time=as_time(data.get("create_time")),
+            status=as_str(data.get("status")),
+            currency=as_str(data.get("currency")),
+            payable_amount=as_decimal(data.get("payable_amount")),
+            settlement_amount=as_decimal(data.get("total_settlement_amount")),
+            reserve_amount=as_decimal(data.get("total_reserve_amount")),
+            revenue_amount=as_decimal(breakdown.get("total_revenue_amount")),
+            shipping_cost_amount=as_decimal(breakdown.get("total_shipping_cost_amount")),
+            fee_tax_amount=as_decimal(breakdown.get("total_fee_tax_amount")),
+            adjustment_amount=as_decimal(breakdown.get("total_adjustment_amount")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class StatementTransactionPage(Page[StatementTransaction]):
+    """One page of a statement's transactions, with the statement's totals."""
+
+    statement: StatementTotals | None = None
+
+    @classmethod
+    def from_api(cls, data: Raw, page_token: str | None) -> StatementTransactionPage:
+        """Read 202501 Get Transactions by Statement."""
+        currency = as_str(data.get("currency"))
+        page = page_from_data(
+            data,
+            "transactions",
+            lambda row: StatementTransaction.from_api(row, currency=currency),
+            page_token,
+        )
+        return cls(
+            items=page.items,
+            next_page_token=page.next_page_token,
+            total_count=page.total_count,
+            page_token=page_token,
+            raw=data,
+            statement=StatementTotals.from_api(data),
+        )
+
+
+@dataclass(frozen=True)
+class SkuTransaction:
+    """How one SKU of an order settled in one statement (202501 `sku_transactions[]`)."""
+
+    statement_id: str | None
+    sku_id: str | None
+    sku_name: str | None
+    product_name: str | None
+    quantity: int | None
+    currency: str | None
+    settlement_amount: Decimal | None
+    revenue_amount: Decimal | None
+    shipping_cost_amount: Decimal | None
+    fee_tax_amount: Decimal | None
+    revenue_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    shipping_cost_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    fee_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    tax_breakdown: Mapping[str, Decimal] = field(default_factory=dict)
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw, *, currency: str | None = None) -> SkuTransaction:
+        """Read one `sku_transactions[]` entry."""
+        fee_tax = _obj(raw.get("fee_tax_breakdown"))
+        return cls(
+            statement_id=as_id(raw.get("statement_id")),
+            sku_id=as_id(raw.get("sku_id")),
+            sku_name=as_str(raw.get("sku_name")),
+            product_name=as_str(raw.get("product_name")),
+            quantity=as_int(raw.get("quantity")),
+            currency=as_str(raw.get("currency")) or currency,
+            settlement_amount=as_decimal(raw.get("settlement_amount")),
+            revenue_amount=as_decimal(raw.get("revenue_amount")),
+            shipping_cost_amount=as_decimal(raw.get("shipping_cost_amount")),
+            fee_tax_amount=as_decimal(raw.get("fee_tax_amount")),
+            revenue_breakdown=_amounts(raw.get("revenue_breakdown")),
+            shipping_cost_breakdown=_amounts(raw.get("shipping_cost_breakdown")),
+            fee_breakdown=_amounts(fee_tax.get("fee")),
+            tax_breakdown=_amounts(fee_tax.get("tax")),
             raw=raw,
         )
 
 
 @dataclass(frozen=True)
 class OrderStatementTransactions:
-    """How one order settled: its transactions across statements."""
+    """How one order settled, SKU by SKU (202501 Get Transactions by Order)."""
 
     order_id: str
     order_create_time: datetime | None
-    transactions: tuple[StatementTransaction, ...]
+    currency: str | None
+    settlement_amount: Decimal | None
+    revenue_amount: Decimal | None
+    shipping_cost_amount: Decimal | None
+    fee_tax_amount: Decimal | None
+    sku_transactions: tuple[SkuTransaction, ...]
+    total_count: int | None = None
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_api(cls, data: Raw) -> OrderStatementTransactions:
-        """Read Get Order Statement Transactions."""
-        order_id = as_id(data.get("order_id")) or ""
+        """Read the response; the root says `fee_and_tax_amount`, the rows `fee_tax_amount`."""
+        currency = as_str(data.get("currency"))
         return cls(
-            order_id=order_id,
+            order_id=as_id(data.get("order_id")) or "",
             order_create_time=as_time(data.get("order_create_time")),
-            transactions=tuple(
-                StatementTransaction.from_api(t, order_id=order_id or None)
-                for t in _dicts(data.get("statement_transactions"))
+            currency=currency,
+            settlement_amount=as_decimal(data.get("settlement_amount")),
+            revenue_amount=as_decimal(data.get("revenue_amount")),
+            shipping_cost_amount=as_decimal(data.get("shipping_cost_amount")),
+            fee_tax_amount=as_decimal(data.get("fee_and_tax_amount", data.get("fee_tax_amount"))),
+            sku_transactions=tuple(
+                SkuTransaction.from_api(t, currency=currency)
+                for t in _dicts(data.get("sku_transactions"))
             ),
+            total_count=as_int(data.get("total_count")),
             raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class UnsettledOrder:
+    """An order not settled yet, with TikTok's estimates (`est_*`) of what it will settle."""
+
+    order_id: str
+    order_create_time: datetime | None
+    currency: str | None
+    est_settlement_amount: Decimal | None
+    estimates: Mapping[str, Decimal] = field(default_factory=dict)
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw) -> UnsettledOrder:
+        """Read one unsettled order; every `est_*` amount lands in `estimates` (UNVERIFIED list)."""
+        estimates = {k: v for k, v in _amounts(raw).items() if k.startswith("est_")}
+        return cls(
+            order_id=as_id(raw.get("order_id", raw.get("id"))) or "",
+            order_create_time=as_time(raw.get("order_create_time")),
+            currency=as_str(raw.get("currency")),
+            est_settlement_amount=estimates.get("est_settlement_amount"),
+            estimates=estimates,
+            raw=raw,
         )
 
 
@@ -1362,6 +1680,61 @@ class PackageShipment:
                 "shipping_provider_id": self.shipping_provider_id,
             }
         return body
+
+
+@dataclass(frozen=True)
+class ShippingInfo:
+    """One `shipping_info_list[]` entry of the 202610 mark-shipped and tracking updates."""
+
+    tracking_number: str
+    shipping_provider_id: str
+    note: str | None = None
+
+    def to_api(self) -> dict[str, str]:
+        """The entry as TikTok takes it."""
+        if not self.tracking_number or not self.shipping_provider_id:
+            raise InvalidRequestError("tracking_number and shipping_provider_id are required")
+        entry = {
+            "tracking_number": self.tracking_number,
+            "shipping_provider_id": self.shipping_provider_id,
+        }
+        if self.note:
+            entry["note"] = self.note
+        return entry
+
+
+@dataclass(frozen=True)
+class OrderLineRef:
+    """A line (or one part of a bundle line) to ship: an `order_line_list[]` entry (202610)."""
+
+    order_line_id: str
+    sub_item_id: str | None = None
+
+    def to_api(self) -> dict[str, str]:
+        """The entry as Mark Package As Shipped takes it."""
+        if not self.order_line_id:
+            raise InvalidRequestError("order_line_id is required")
+        entry = {"order_line_id": self.order_line_id}
+        if self.sub_item_id:
+            entry["sub_item_id"] = self.sub_item_id
+        return entry
+
+
+@dataclass(frozen=True)
+class AfterSaleLineRef:
+    """A line (or bundle part) to cancel or refund: an `order_line_list[]` entry (202602)."""
+
+    order_line_item_id: str
+    sub_order_line_item_id: str | None = None
+
+    def to_api(self) -> dict[str, str]:
+        """The entry as Cancel Order and Calculate Refund take it."""
+        if not self.order_line_item_id:
+            raise InvalidRequestError("order_line_item_id is required")
+        entry = {"order_line_item_id": self.order_line_item_id}
+        if self.sub_order_line_item_id:
+            entry["sub_order_line_item_id"] = self.sub_order_line_item_id
+        return entry
 
 
 def dedupe_ids(ids: Iterable[Any]) -> list[str]:

@@ -152,14 +152,14 @@ def test_inventory_in_an_unknown_warehouse_is_a_per_item_error(shop_client):
     bad = [WarehouseQuantity(warehouse_id="999", quantity=1)] + [
         WarehouseQuantity(warehouse_id=w.warehouse_id, quantity=1) for w in sku.inventory[1:]
     ]
-    try:
-        result = shop_client.update_inventory(
-            product.id, [InventoryUpdate(sku_id=sku.id, inventory=bad)]
-        )
-    except ApiError as error:  # a whole-request refusal is also within the contract
-        assert error.code in (12052097, 12052530, 12019028)
-    else:
-        assert not result.ok and result.errors
+    result = shop_client.update_inventory(
+        product.id, [InventoryUpdate(sku_id=sku.id, inventory=bad)]
+    )
+    # the contract's sample: code 0, with a per-SKU "check failed" wrapping the warehouse error
+    assert result.failed_ids == {sku.id}
+    error = result.error_for(sku.id)
+    assert error.code == 12052990
+    assert [(e.code, e.warehouse_id) for e in error.extra_errors] == [(12052097, "999")]
 
 
 def test_deactivate_then_activate(shop_client):
@@ -245,7 +245,10 @@ def test_batch_ship_reports_per_package(shop_client):
             PackageShipment(package_id="999999", handover_method="DROP_OFF"),
         ]
     )
-    assert result.failed_ids == ("999999",) or "999999" in result.failed_ids
+    assert result.failed_ids == {"999999"}
+    assert result.error_for("999999").code == 21008111
+    assert result.error_for(order.package_ids[0]) is None
+    assert shop_client.get_package(order.package_ids[0]).status == "PROCESSING"
 
 
 def test_seller_shipping_mark_shipped_fix_tracking_and_track(shop_client):

@@ -361,13 +361,20 @@ def test_finance_and_events(api: Signer, cipher: str) -> None:
         query={"sort_field": "statement_time", "page_size": 5},
     )["statements"]
     assert statements and all(re.fullmatch(r"\d{18}", s["id"]) for s in statements)
+    statement_id = statements[0]["id"]
+    path = f"/finance/{{v}}/statements/{statement_id}/statement_transactions"
     tx = api.ok(
         "GET",
-        f"/finance/202309/statements/{statements[0]['id']}/statement_transactions",
+        path.format(v="202501"),
         cipher=cipher,
-        query={"sort_field": "order_create_time"},
+        query={"sort_field": "order_create_time", "page_size": 100},
     )
-    assert tx["total_count"] == len(tx["statement_transactions"]) or tx["next_page_token"]
+    assert tx["id"] == statement_id and tx["currency"]
+    assert tx["total_count"] == len(tx["transactions"]) and tx["next_page_token"] == ""
+    retired = api.call(
+        "GET", path.format(v="202309"), cipher=cipher, query={"sort_field": "order_create_time"}
+    ).json()
+    assert retired["code"] == 36009014 and retired["data"] is None
     assert api.call("GET", "/finance/202309/statements", cipher=cipher).json()["code"] == 36009004
     api.ok(
         "PUT",

@@ -218,6 +218,25 @@ ORDER = {
             "sale_price": "28.50",
             "package_status": "TO FULFILL",
         },
+        {
+            "id": "577086512123755125",
+            "sku_id": "1729592969712207099",
+            "product_id": "1729592969712203299",
+            "product_name": "Sock bundle",
+            "currency": "USD",
+            "sale_price": "40.00",
+            "sku_type": "COMBINED_LISTING",  # a type this client has never seen
+            "sub_item_info": [
+                {
+                    "sub_item_id": "5770865121237551251",
+                    "sku_id": "1729592969712207012",
+                    "seller_sku": "Color-Red-XM01",
+                    "quantity": 2,
+                    "sale_price": "30.00",
+                },
+                {"sub_item_id": "5770865121237551252", "sku_id": "1729592969712207013"},
+            ],
+        },
     ],
 }
 
@@ -312,12 +331,29 @@ RETURN = {
             "order_line_item_id": "577086512123755123",
             "sku_id": "1729592969712207012",
             "refund_amount": {"currency": "USD", "refund_total": "28.50"},
+            "return_sub_line_items": [
+                {
+                    "return_sub_line_item_id": "4035318504086524201",
+                    "order_line_item_id": "577086512123755123",
+                    "sku_id": "1729592969712207013",
+                    "refund_amount": {"currency": "USD", "refund_total": "10.00"},
+                }
+            ],
         }
     ],
     "seller_next_action_response": [{"action": "SELLER_RESPOND_RETURN", "deadline": 1697400000}],
+    "is_quick_refund": True,
 }
 
-RETURN_SEARCH = {"return_orders": [RETURN], "next_page_token": "", "total_count": 1}
+EXCHANGE = {
+    "return_id": "4035318504086524124",
+    "order_id": "576461413038785752",
+    "return_type": "EXCHANGE",
+    "return_status": "EXCHANGE_REQUEST_PENDING",
+    "create_time": 1697200000,
+}
+
+RETURN_SEARCH = {"return_orders": [RETURN, EXCHANGE], "next_page_token": "", "total_count": 2}
 
 CANCELLATION = {
     "cancel_id": "4035318504086524999",
@@ -372,62 +408,142 @@ PAYMENTS = {
             "status": "PAID",
             "amount": {"value": "1033.41", "currency": "USD"},
             "settlement_amount": {"value": "1033.41", "currency": "USD"},
-            "reserve_amount": {"value": "0", "currency": "USD"},
             "payment_amount_before_exchange": {"value": "1033.41", "currency": "USD"},
             "exchange_rate": "1",
             "bank_account": "****1234",
-        }
+        },
+        {
+            "id": "7212341234123499998",
+            "create_time": 1697760000,
+            "paid_time": 0,
+            "status": "PROCESSING",
+            "amount": {"value": "80.00", "currency": "USD"},
+        },
     ],
     "next_page_token": "",
 }
 
 STATEMENT_TRANSACTIONS = {
-    "statement_id": "7212341234123412345",
-    "statement_time": 1697068800,
+    "id": "7212341234123412345",
+    "create_time": 1697068800,
+    "status": "PAID",
     "currency": "USD",
-    "settlement_amount": "1033.41",
+    "payable_amount": "1033.41",
     "total_count": 2,
+    "total_reserve_amount": "0",
+    "total_settlement_amount": "1033.41",
+    "total_settlement_breakdown": {
+        "total_revenue_amount": "1200.00",
+        "total_shipping_cost_amount": "-50.00",
+        "total_fee_tax_amount": "-116.59",
+        "total_adjustment_amount": "0",
+    },
     "next_page_token": "",
-    "statement_transactions": [
+    "transactions": [
         {
             "id": "7212341234123400001",
             "type": "ORDER",
             "order_id": "576461413038785752",
             "order_create_time": 1696800100,
-            "currency": "USD",
             "settlement_amount": "55.12",
             "revenue_amount": "62.49",
-            "fee_amount": "-7.37",
-            "adjustment_amount": "0",
+            "revenue_breakdown": {"subtotal_before_discount_amount": "62.49"},
             "shipping_cost_amount": "0",
+            "shipping_cost_breakdown": {"actual_shipping_fee_amount": "-5.99"},
+            "fee_tax_amount": "-7.37",
+            "fee_tax_breakdown": {
+                "fee": {"platform_commission_amount": "-5.00", "transaction_fee_amount": "-2.37"},
+                "tax": {"sales_tax_amount": "0"},
+            },
+            "supplementary_component": {"some_new_part": {"x": "1"}},
         },
         {
             "id": "7212341234123400002",
-            "type": "SHIPPING_FEE_ADJUSTMENT",
+            "type": "LOGISTICS_REIMBURSEMENT",
+            "associated_order_id": "576461413038785752",
             "adjustment_id": "7212341234123400777",
-            "adjustment_order_id": "576461413038785752",
-            "currency": "USD",
-            "settlement_amount": "-1.50",
-            "adjustment_amount": "-1.50",
+            "adjustment_amount": "1.50",
+            "settlement_amount": "1.50",
+            "estimated_release_time": 1697500000,
         },
     ],
 }
 
 ORDER_STATEMENT_TRANSACTIONS = {
+    "currency": "USD",
     "order_id": "576461413038785752",
     "order_create_time": 1696800100,
-    "statement_transactions": [
+    "revenue_amount": "62.49",
+    "fee_and_tax_amount": "-7.37",
+    "shipping_cost_amount": "0",
+    "settlement_amount": "55.12",
+    "total_count": 1,
+    "sku_transactions": [
         {
-            "id": "7212341234123400001",
-            "currency": "USD",
+            "statement_id": "7212341234123412345",
+            "sku_id": "1729592969712207012",
+            "sku_name": "Red",
+            "product_name": "Socks",
+            "quantity": 2,
             "settlement_amount": "55.12",
             "revenue_amount": "62.49",
-            "fee_amount": "-7.37",
             "shipping_cost_amount": "0",
-            "adjustment_amount": "0",
-            "sku_statement_transactions": [],
+            "fee_tax_amount": "-7.37",
+            "fee_tax_breakdown": {"fee": {"platform_commission_amount": "-7.37"}, "tax": {}},
         }
     ],
+}
+
+UNSETTLED_ORDERS = {
+    "orders": [
+        {
+            "order_id": "576461413038785752",
+            "order_create_time": 1696800100,
+            "currency": "USD",
+            "est_settlement_amount": "55.12",
+            "est_revenue_amount": "62.49",
+            "est_fee_tax_amount": "-7.37",
+            "est_settlement_time": 1697700000,
+        }
+    ],
+    "next_page_token": "bmV4dA==",
+    "total_count": 3,
+}
+
+DECISION_ELIGIBILITY = {
+    "decisions": [
+        {
+            "decision": "REJECT_RETURN",
+            "is_eligible": True,
+            "reject_reasons": [{"name": "reverse_reject_request_reason_1", "text": "Used"}],
+        },
+        {
+            "decision": "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+            "is_eligible": False,
+            "ineligible_reason": "Not allowed yet.",
+        },
+    ]
+}
+
+AFTERSALE_ELIGIBILITY = {
+    "eligibilities": [
+        {
+            "request_type": "CANCEL",
+            "is_eligible": True,
+            "available_reason_names": ["seller_cancel_reason_out_of_stock"],
+        }
+    ]
+}
+
+REFUND_CALCULATION = {
+    "order_refund_amount": {
+        "currency": "USD",
+        "refund_total": "30.78",
+        "refund_subtotal": "28.50",
+        "refund_shipping_fee": "0",
+        "refund_tax": "2.28",
+        "retail_delivery_fee": "0",
+    }
 }
 
 WEBHOOKS = {

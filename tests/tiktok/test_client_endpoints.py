@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,11 +30,14 @@ from tiktok.config import AppCredentials
 from tiktok.errors import ApiError, InvalidRequestError
 from tiktok.pagination import Page
 from tiktok.types import (
+    AfterSaleLineRef,
     BatchResult,
     InventoryUpdate,
     Money,
+    OrderLineRef,
     PackageShipment,
     PriceUpdate,
+    ShippingInfo,
     WarehouseQuantity,
 )
 
@@ -104,7 +108,13 @@ def _check_activate(result: Any) -> None:
 def _check_orders(orders: Any) -> None:
     order = orders[0]
     assert order.id == ORDER_ID and order.total_amount == Decimal("62.49")
-    assert [li.package_status for li in order.line_items] == ["TO_FULFILL", "TO_FULFILL"]
+    assert [li.package_status for li in order.line_items] == ["TO_FULFILL", "TO_FULFILL", None]
+    bundle = order.line_items[2]
+    assert [s.id for s in bundle.sub_items] == ["5770865121237551251", "5770865121237551252"]
+    assert bundle.sub_items[0].quantity == 2 and bundle.sub_items[0].sale_price == Decimal("30")
+    assert bundle.sub_items[1].quantity == 1 and bundle.sub_items[1].sale_price is None
+    assert order.line_items[0].sub_items == ()
+    assert bundle.raw["sku_type"] == "COMBINED_LISTING"
 
 
 def _check_order_page(page: Any) -> None:
@@ -138,6 +148,16 @@ def _check_tracking(events: Any) -> None:
 def _check_cancellations(page: Any) -> None:
     assert page.items[0].status == "CANCELLATION_REQUEST_CANCELLED"
     assert page.items[0].refund_total == Decimal("62.49")
+    assert page.items[0].should_replenish_stock is True
+
+
+def _check_returns(page: Any) -> None:
+    ret, exchange = page.items
+    assert ret.refund_total == Decimal("28.50") and ret.is_quick_refund
+    (sub,) = ret.line_items[0].sub_line_items
+    assert sub.id == "4035318504086524201" and sub.refund_total == Decimal("10.00")
+    assert exchange.type == "EXCHANGE" and exchange.status == "EXCHANGE_REQUEST_PENDING"
+    assert exchange.line_items == () and not exchange.is_quick_refund
 
 
 def _check_statements(page: Any) -> None:
@@ -146,14 +166,57 @@ def _check_statements(page: Any) -> None:
 
 
 def _check_payments(page: Any) -> None:
-    assert page.items[0].amount == Money(Decimal("1033.41"), "USD")
+    paid, processing = page.items
+    assert paid.amount == Money(Decimal("1033.41"), "USD") and paid.reserve_amount is None
+    assert paid.paid_time == datetime.fromtimestamp(1697241600, UTC)
+    assert processing.status == "PROCESSING" and processing.paid_time is None
 
 
 def _check_statement_transactions(page: Any) -> None:
-    assert page.total_count == 2
-    assert page.raw["settlement_amount"] == "1033.41"
-    assert page.items[1].type == "SHIPPING_FEE_ADJUSTMENT"
-    assert page.items[1].adjustment_amount == Decimal("-1.50")
+    assert page.total_count == 2 and page.is_last
+    statement = page.statement
+    assert statement.id == STATEMENT_ID and statement.status == "PAID"
+    assert statement.settlement_amount == Decimal("1033.41")
+    assert statement.fee_tax_amount == Decimal("-116.59")
+    order, reimbursement = page.items
+    assert order.currency == "USD" and order.fee_tax_amount == Decimal("-7.37")
+    assert order.revenue_breakdown == {"subtotal_before_discount_amount": Decimal("62.49")}
+    assert order.shipping_cost_breakdown == {"actual_shipping_fee_amount": Decimal("-5.99")}
+    assert order.fee_breakdown == {
+        "platform_commission_amount": Decimal("-5.00"),
+        "transaction_fee_amount": Decimal("-2.37"),
+    }
+    assert order.tax_breakdown == {"sales_tax_amount": Decimal("0")}
+    assert order.raw["supplementary_component"] == {"some_new_part": {"x": "1"}}
+    assert reimbursement.type == "LOGISTICS_REIMBURSEMENT" and reimbursement.order_id is None
+    assert reimbursement.associated_order_id == ORDER_ID
+    assert reimbursement.adjustment_amount == Decimal("1.50")
+    assert reimbursement.estimated_release_time == datetime.fromtimestamp(1697500000, UTC)
+
+
+def _check_decision_eligibility(result: Any) -> None:
+    reject, offer = result
+    assert reject.eligible and [r.name for r in reject.reject_reasons] == [
+        "reverse_reject_request_reason_1"
+    ]
+    assert not offer.eligible and offer.ineligible_reason == "Not allowed yet."
+
+
+def _check_order_statement_transactions(result: Any) -> None:
+    assert result.order_id == ORDER_ID and result.currency == "USD"
+    assert result.fee_tax_amount == Decimal("-7.37") and result.total_count == 1
+    (sku,) = result.sku_transactions
+    assert sku.statement_id == STATEMENT_ID and sku.quantity == 2 and sku.currency == "USD"
+    assert sku.settlement_amount == Decimal("55.12")
+    assert sku.fee_breakdown == {"platform_commission_amount": Decimal("-7.37")}
+
+
+def _check_unsettled(page: Any) -> None:
+    assert page.total_count == 3 and page.next_page_token == "bmV4dA=="
+    order = page.items[0]
+    assert order.order_id == ORDER_ID and order.est_settlement_amount == Decimal("55.12")
+    assert order.estimates["est_fee_tax_amount"] == Decimal("-7.37")
+    assert "est_settlement_time" in order.estimates  # numbers count; the time is in raw too
 
 
 CASES = [
@@ -182,12 +245,20 @@ CASES = [
             status="ACTIVATE",
             update_time_ge=datetime(2023, 10, 1, tzinfo=UTC),
             update_time_le=1696809600,
+            sku_ids=[SKU_ID],
+            category_version="v2",
         ),
         "POST",
-        "/product/202309/products/search",
+        "/product/202502/products/search",
         samples.SEARCH_PRODUCTS,
         query={"page_size": "20"},
-        body={"status": "ACTIVATE", "update_time_ge": 1696118400, "update_time_le": 1696809600},
+        body={
+            "status": "ACTIVATE",
+            "sku_ids": [SKU_ID],
+            "category_version": "v2",
+            "update_time_ge": 1696118400,
+            "update_time_le": 1696809600,
+        },
         check=_check_product_page,
     ),
     Case(
@@ -309,7 +380,7 @@ CASES = [
         "get_orders",
         lambda c: c.get_orders([ORDER_ID, "576461413038785753"]),
         "GET",
-        "/order/202309/orders",
+        "/order/202507/orders",
         {"orders": [samples.ORDER]},
         query={"ids": f"{ORDER_ID},576461413038785753"},
         check=_check_orders,
@@ -399,15 +470,22 @@ CASES = [
             ORDER_ID,
             tracking_number="1Z999",
             shipping_provider_id="6617675021119438849",
-            order_line_item_ids=["577086512123755123"],
+            order_lines=[
+                OrderLineRef("577086512123755123"),
+                OrderLineRef("577086512123755125", sub_item_id="5770865121237551251"),
+            ],
         ),
         "POST",
-        f"/fulfillment/202309/orders/{ORDER_ID}/packages",
+        f"/fulfillment/202610/orders/{ORDER_ID}/packages",
         samples.MARK_SHIPPED,
         body={
-            "tracking_number": "1Z999",
-            "shipping_provider_id": "6617675021119438849",
-            "order_line_item_ids": ["577086512123755123"],
+            "shipping_info_list": [
+                {"tracking_number": "1Z999", "shipping_provider_id": "6617675021119438849"}
+            ],
+            "order_line_list": [
+                {"order_line_id": "577086512123755123"},
+                {"order_line_id": "577086512123755125", "sub_item_id": "5770865121237551251"},
+            ],
         },
         check=lambda r: r.package_id == "1152321127278713125" and r.warning,
     ),
@@ -424,12 +502,23 @@ CASES = [
     Case(
         "update_package_shipping_info",
         lambda c: c.update_package_shipping_info(
-            PACKAGE_ID, tracking_number="1Z998", shipping_provider_id="6617675021119438849"
+            PACKAGE_ID,
+            tracking_number="1Z998",
+            shipping_provider_id="6617675021119438849",
+            note="relabelled",
         ),
         "POST",
-        f"/fulfillment/202309/packages/{PACKAGE_ID}/shipping_info/update",
+        f"/fulfillment/202610/packages/{PACKAGE_ID}/shipping_info/update",
         {},
-        body={"tracking_number": "1Z998", "shipping_provider_id": "6617675021119438849"},
+        body={
+            "shipping_info_list": [
+                {
+                    "tracking_number": "1Z998",
+                    "shipping_provider_id": "6617675021119438849",
+                    "note": "relabelled",
+                }
+            ]
+        },
     ),
     Case(
         "order_tracking",
@@ -445,17 +534,17 @@ CASES = [
             page_size=10, order_ids=[ORDER_ID], return_status=["RETURN_OR_REFUND_REQUEST_PENDING"]
         ),
         "POST",
-        "/return_refund/202309/returns/search",
+        "/return_refund/202602/returns/search",
         samples.RETURN_SEARCH,
         query={"page_size": "10"},
         body={"order_ids": [ORDER_ID], "return_status": ["RETURN_OR_REFUND_REQUEST_PENDING"]},
-        check=lambda page: page.items[0].refund_total == Decimal("28.50"),
+        check=_check_returns,
     ),
     Case(
         "search_cancellations",
         lambda c: c.search_cancellations(update_time_ge=1697000000, sort_order="ASC"),
         "POST",
-        "/return_refund/202309/cancellations/search",
+        "/return_refund/202602/cancellations/search",
         samples.CANCELLATION_SEARCH,
         query={"page_size": "50", "sort_order": "ASC"},
         body={"update_time_ge": 1697000000},
@@ -480,7 +569,7 @@ CASES = [
             idempotency_key="cs-42",
         ),
         "POST",
-        f"/return_refund/202309/returns/{RETURN_ID}/reject",
+        f"/return_refund/202606/returns/{RETURN_ID}/reject",
         {},
         query={"idempotency_key": "cs-42"},
         body={
@@ -519,6 +608,110 @@ CASES = [
         check=lambda reasons: reasons[0].name == "seller_reject_apply_product_damaged",
     ),
     Case(
+        "offer_partial_refund_after_receiving",
+        lambda c: c.reject_return(
+            RETURN_ID,
+            decision="OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+            partial_refund=Money(Decimal("5.50"), "USD"),
+            comment="Box was opened",
+            idempotency_key="cs-45",
+        ),
+        "POST",
+        f"/return_refund/202606/returns/{RETURN_ID}/reject",
+        {},
+        query={"idempotency_key": "cs-45"},
+        body={
+            "decision": "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+            "partial_refund_amount": {"partial_refund_total": "5.50", "currency": "USD"},
+            "comment": "Box was opened",
+        },
+    ),
+    Case(
+        "direct_refund",
+        lambda c: c.approve_return(RETURN_ID, decision="DIRECT_REFUND", idempotency_key="cs-46"),
+        "POST",
+        f"/return_refund/202309/returns/{RETURN_ID}/approve",
+        {},
+        query={"idempotency_key": "cs-46"},
+        body={"decision": "DIRECT_REFUND"},
+    ),
+    Case(
+        "decision_eligibility",
+        lambda c: c.get_decision_eligibility(
+            RETURN_ID,
+            check_decisions=["REJECT_RETURN", "OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"],
+        ),
+        "GET",
+        "/return_refund/202601/decision_eligibility",
+        samples.DECISION_ELIGIBILITY,
+        query={
+            "return_or_cancel_id": RETURN_ID,
+            "check_decisions": "REJECT_RETURN,OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG",
+        },
+        check=_check_decision_eligibility,
+    ),
+    Case(
+        "aftersale_eligibility",
+        lambda c: c.get_aftersale_eligibility(ORDER_ID),
+        "GET",
+        f"/return_refund/202602/orders/{ORDER_ID}/aftersale_eligibility",
+        samples.AFTERSALE_ELIGIBILITY,
+        query={"initiate_aftersale_user": "SELLER", "request_types": "CANCEL"},
+        check=lambda result: (
+            result[0].eligible and result[0].reason_names == ("seller_cancel_reason_out_of_stock",)
+        ),
+    ),
+    Case(
+        "cancel_order",
+        lambda c: c.cancel_order(
+            ORDER_ID,
+            cancel_reason="seller_cancel_reason_out_of_stock",
+            order_lines=[AfterSaleLineRef("577086512123755125", "5770865121237551251")],
+            idempotency_key="cs-47",
+        ),
+        "POST",
+        "/return_refund/202602/cancellations",
+        {"cancel_id": CANCEL_ID, "cancel_status": "CANCELLATION_REQUEST_CANCEL"},
+        query={"idempotency_key": "cs-47"},
+        body={
+            "order_id": ORDER_ID,
+            "cancel_reason": "seller_cancel_reason_out_of_stock",
+            "order_line_list": [
+                {
+                    "order_line_item_id": "577086512123755125",
+                    "sub_order_line_item_id": "5770865121237551251",
+                }
+            ],
+        },
+        check=lambda result: (
+            result.cancel_id == CANCEL_ID
+            and result.cancel_status == "CANCELLATION_REQUEST_CANCELLED"
+        ),
+    ),
+    Case(
+        "calculate_refund",
+        lambda c: c.calculate_refund(
+            ORDER_ID,
+            request_type="CANCEL",
+            reason_name="seller_cancel_reason_out_of_stock",
+            order_line_item_ids=["577086512123755123"],
+        ),
+        "POST",
+        "/return_refund/202602/refunds/calculate",
+        samples.REFUND_CALCULATION,
+        body={
+            "order_id": ORDER_ID,
+            "request_type": "CANCEL",
+            "reason_name": "seller_cancel_reason_out_of_stock",
+            "order_line_item_ids": ["577086512123755123"],
+        },
+        check=lambda amount: (
+            amount.refund_total == Decimal("30.78")
+            and amount.refund_tax == Decimal("2.28")
+            and amount.currency == "USD"
+        ),
+    ),
+    Case(
         "statements",
         lambda c: c.get_statements(
             page_size=20, statement_time_ge=1696118400, payment_status="PAID"
@@ -538,7 +731,7 @@ CASES = [
         "payments",
         lambda c: c.get_payments(create_time_ge=1696118400, sort_order="ASC"),
         "GET",
-        "/finance/202309/payments",
+        "/finance/202605/payments",
         samples.PAYMENTS,
         query={
             "sort_field": "create_time",
@@ -552,7 +745,7 @@ CASES = [
         "statement_transactions",
         lambda c: c.get_statement_transactions(STATEMENT_ID, page_size=50),
         "GET",
-        f"/finance/202309/statements/{STATEMENT_ID}/statement_transactions",
+        f"/finance/202501/statements/{STATEMENT_ID}/statement_transactions",
         samples.STATEMENT_TRANSACTIONS,
         query={"sort_field": "order_create_time", "page_size": "50"},
         check=_check_statement_transactions,
@@ -561,12 +754,18 @@ CASES = [
         "order_statement_transactions",
         lambda c: c.get_order_statement_transactions(ORDER_ID),
         "GET",
-        f"/finance/202309/orders/{ORDER_ID}/statement_transactions",
+        f"/finance/202501/orders/{ORDER_ID}/statement_transactions",
         samples.ORDER_STATEMENT_TRANSACTIONS,
-        check=lambda r: (
-            r.transactions[0].order_id == ORDER_ID
-            and r.transactions[0].settlement_amount == Decimal("55.12")
-        ),
+        check=_check_order_statement_transactions,
+    ),
+    Case(
+        "unsettled_orders",
+        lambda c: c.get_unsettled_orders(page_size=50),
+        "GET",
+        "/finance/202507/orders/unsettled",
+        samples.UNSETTLED_ORDERS,
+        query={"sort_field": "order_create_time", "page_size": "50"},
+        check=_check_unsettled,
     ),
     Case(
         "get_webhooks",
@@ -783,7 +982,52 @@ def test_cipher_is_never_sent_where_forbidden(fake: FakeTikTok, client: TikTokCl
         lambda c: c.ship_packages([PackageShipment("1"), PackageShipment("1")]),
         lambda c: c.mark_package_shipped(ORDER_ID, tracking_number="", shipping_provider_id="1"),
         lambda c: c.approve_return(RETURN_ID, decision="APPROVE_RETURN", idempotency_key="k" * 256),
-        lambda c: c.reject_return(RETURN_ID, decision="REJECT_RETURN", reject_reason=""),
+        lambda c: c.reject_return(
+            RETURN_ID, decision="REJECT_RETURN", reject_reason="", idempotency_key="k"
+        ),
+        lambda c: c.reject_return(
+            RETURN_ID, decision="OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG", idempotency_key="k"
+        ),
+        lambda c: c.reject_return(
+            RETURN_ID,
+            decision="REJECT_RETURN",
+            reject_reason="r",
+            comment="c" * 501,
+            idempotency_key="k",
+        ),
+        lambda c: c.reject_return(
+            RETURN_ID,
+            decision="REJECT_RETURN",
+            reject_reason="r",
+            images=[{"image_id": str(i)} for i in range(7)],
+            idempotency_key="k",
+        ),
+        lambda c: c.approve_return(RETURN_ID, decision="DIRECT_REFUND", idempotency_key=""),
+        lambda c: c.cancel_order(ORDER_ID, cancel_reason="", idempotency_key="k"),
+        lambda c: c.cancel_order(
+            ORDER_ID,
+            cancel_reason="r",
+            idempotency_key="k",
+            order_lines=[AfterSaleLineRef("1")],
+            order_line_item_ids=["1"],
+        ),
+        lambda c: c.calculate_refund("../x", request_type="CANCEL", reason_name="r"),
+        lambda c: c.get_decision_eligibility(RETURN_ID, check_decisions=[]),
+        lambda c: c.search_products(sku_ids=[str(i) for i in range(11)]),
+        lambda c: c.mark_package_shipped(
+            ORDER_ID,
+            tracking_number="1Z",
+            shipping_provider_id="1",
+            shipping_info=[ShippingInfo("1Z", "1")],
+        ),
+        lambda c: c.mark_package_shipped(
+            ORDER_ID,
+            order_line_item_ids=["1"],
+            order_lines=[OrderLineRef("1")],
+            tracking_number="1Z",
+            shipping_provider_id="1",
+        ),
+        lambda c: c.update_package_shipping_info(PACKAGE_ID, shipping_info=[]),
         lambda c: c.reject_cancellation(CANCEL_ID, reject_reason="r", images=[{"mime_type": "x"}]),
         lambda c: c.update_webhook("ORDER_STATUS_CHANGE", "https://x.example/" + "a" * 255),
         lambda c: c.get_orders("576461413038785752"),
@@ -816,3 +1060,10 @@ def test_order_pages_can_come_raw_for_bulk_mirrors():
     raw = client.search_orders(page_size=10, raw=True).items[0]
     assert typed.id == "576461413038785752" and typed.raw == order
     assert raw == order
+
+
+@pytest.mark.parametrize("method", ["approve_return", "reject_return", "cancel_order"])
+def test_decisions_take_a_required_keyword_only_idempotency_key(method: str) -> None:
+    parameter = inspect.signature(getattr(TikTokClient, method)).parameters["idempotency_key"]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameter.default is inspect.Parameter.empty and parameter.annotation == "str"

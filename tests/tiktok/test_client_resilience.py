@@ -156,6 +156,24 @@ def test_mark_shipped_is_not_retried_after_a_dropped_connection(
     assert len(fake.requests) == 1
 
 
+def test_seller_cancel_is_not_retried_after_a_read_timeout(
+    fake: FakeTikTok, client: TikTokClient, sleeps: Sleeps
+) -> None:
+    # Whether Cancel Order honours its idempotency_key is UNVERIFIED: read the order back instead.
+    fake.reply(httpx.ReadTimeout("timed out"), ok({"cancel_id": "1"}))
+    with pytest.raises(TransportError):
+        client.cancel_order(ORDER_ID, cancel_reason="out_of_stock", idempotency_key="cancel-1")
+    assert len(fake.requests) == 1 and sleeps == []
+
+
+def test_a_refund_calculation_is_retried_after_a_read_timeout(
+    fake: FakeTikTok, client: TikTokClient
+) -> None:
+    fake.reply(httpx.ReadTimeout("timed out"), ok(samples.REFUND_CALCULATION))
+    amount = client.calculate_refund(ORDER_ID, request_type="CANCEL", reason_name="out_of_stock")
+    assert amount.refund_total == Decimal("30.78") and len(fake.requests) == 2
+
+
 def test_ship_is_not_retried_after_an_internal_error(
     fake: FakeTikTok, client: TikTokClient
 ) -> None:

@@ -125,7 +125,7 @@ def test_order_and_line_items() -> None:
     assert order.currency == "USD" and order.package_ids == ("1152321127278713123",)
     assert order.buyer_user_id == "7021436810468230477"
     assert order.recipient_name == "Jane Doe"
-    assert len(order.line_items) == 2  # one line per unit, no quantity field
+    assert len(order.line_items) == 3  # one line per unit (a bundle is one line), no quantity
     assert order.line_items[0].display_status == "AWAITING_SHIPMENT"
     assert order.line_items[1].product_name is None
 

@@ -12,6 +12,7 @@ from .config import (
     DEFAULT_APP_KEY,
     DEFAULT_APP_SECRET,
     DEFAULT_SERVICE_ID,
+    RETIRED_VERSIONS,
     FaultConfig,
     SandboxConfig,
 )
@@ -120,8 +121,28 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
         help="share of broken JSON bodies",
     )
     p.add_argument("--fault-seed", type=int, default=None, help="default: --seed")
+    p.add_argument(
+        "--retire",
+        action="append",
+        default=[],
+        metavar="TEMPLATE=VERSION[,VERSION]",
+        help="answer 36009014 for these versions too, e.g. '/order/{v}/orders=202309'",
+    )
+    p.add_argument(
+        "--serve-retired",
+        action="store_true",
+        help="serve the versions TikTok retired (202309 transactions and payments) again",
+    )
     a = p.parse_args(argv)
+    retired = {} if a.serve_retired else dict(RETIRED_VERSIONS)
+    for item in a.retire:
+        template, sep, versions = item.partition("=")
+        if not sep or not template.strip() or not versions.strip():
+            p.error(f"--retire wants TEMPLATE=VERSION[,VERSION], got {item!r}")
+        listed = {v.strip() for v in versions.split(",") if v.strip()}
+        retired[template.strip()] = tuple(sorted(set(retired.get(template.strip(), ())) | listed))
     return SandboxConfig(
+        retired=retired,
         host=a.host,
         port=a.port,
         threads=a.threads,

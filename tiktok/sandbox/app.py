@@ -300,6 +300,9 @@ class SandboxApp:
         from . import consent, control, docs, endpoints, webhooks  # noqa: F401  (register routes)
 
         self.cfg = cfg or SandboxConfig()
+        unknown = set(self.cfg.retired) - {r.template for r in ROUTES}
+        if unknown:
+            raise ValueError(f"retired versions for unknown endpoints: {sorted(unknown)}")
         self.store = Store(self.cfg)
         self.faults = Faults(self.cfg.faults)
         self.limiter = RateLimiter(self.cfg.rate_limit)
@@ -309,6 +312,9 @@ class SandboxApp:
         self.live = Live(self.store, self.cfg.pace)
         self.started = time.time()
         self.requests = 0
+        # routed API calls by "METHOD /path/with/{version}/…" template, for the control API
+        self.calls: dict[str, int] = {}
+        self.retired_calls: dict[str, int] = {}  # calls refused because the version is retired
 
     # -- WSGI ----------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -375,13 +381,24 @@ class SandboxApp:
         if not fitting:
             raise SandboxError(36009009, "Invalid path. Please check the path and retry.", 404)
         fitting.sort(key=lambda rp: -rp[0].literal_count)
-        in_version = [(r, p) for r, p in fitting if version in r.versions]
+        retired = self.cfg.retired
+        in_version = [
+            (r, p)
+            for r, p in fitting
+            if version in r.versions and version not in retired.get(r.template, ())
+        ]
         if not in_version:
+            for r, _p in fitting:
+                if r.method == req.method and version in retired.get(r.template, ()):
+                    key = f"{r.method} {r.template.replace('{v}', version)}"
+                    self.retired_calls[key] = self.retired_calls.get(key, 0) + 1
             raise SandboxError(
                 36009014, "The version name is invalid, please check and retry.", 404
             )
         for r, p in in_version:
             if r.method == req.method:
+                key = f"{r.method} {r.template.replace('{v}', version)}"
+                self.calls[key] = self.calls.get(key, 0) + 1
                 return r, p, version
         raise SandboxError(
             36009010, "Invalid method. The request method is not supported for this path.", 405

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from typing import Any
 
 import httpx
 
@@ -24,13 +25,14 @@ def _signed(
     path: str,
     query: dict[str, str],
     body: str,
-) -> dict:
+) -> dict[str, Any]:
     q = {"app_key": cfg.app_key, "timestamp": str(int(time.time())), **query}
     q["sign"] = request_signature(cfg.app_secret, path, q, body)
     headers = {"x-tts-access-token": token, "content-type": "application/json"}
     payload = client.post(path, params=q, content=body, headers=headers).json()
     assert payload["code"] == 0, payload
-    return payload["data"]
+    data: dict[str, Any] = payload["data"]
+    return data
 
 
 def walk(

@@ -11,6 +11,14 @@ DEFAULT_APP_KEY = "sandboxappkey"
 DEFAULT_APP_SECRET = "sandboxappsecret"
 DEFAULT_SERVICE_ID = "7000000000000000001"
 
+# Versions TikTok no longer serves (contract §18): they answer 36009014 like an unknown one.
+# Keyed by path template with `{v}` for the version segment, as the routes are registered.
+RETIRED_VERSIONS: dict[str, tuple[str, ...]] = {
+    "/finance/{v}/statements/{statement_id}/statement_transactions": ("202309",),
+    "/finance/{v}/orders/{order_id}/statement_transactions": ("202309",),
+    "/finance/{v}/payments": ("202309",),
+}
+
 
 @dataclass
 class FaultConfig:
@@ -67,6 +75,8 @@ class SandboxConfig:
     lenient_empty_body: bool = True  # accept a `{}` body signed as if there were no body
     faults: FaultConfig = field(default_factory=FaultConfig)
     threads: int = 8
+    # path template -> versions answered 36009014; the control API changes it while running
+    retired: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(RETIRED_VERSIONS))
 
     def resolved_anchor(self) -> int:
         """The generated data's "now": fixed when given, else the start of the current hour."""

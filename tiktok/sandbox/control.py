@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from tiktok.events import EVENT_TYPE_NUMBERS
+from tiktok.events import EVENT_TYPE_NUMBERS, NEWER_WEBHOOK_TOPICS
 
 from . import docs
 from .data import ORDER_STATUSES, Seller, Shop
@@ -355,7 +355,9 @@ def create_order(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> di
     status = str(args.get("status", "UNPAID"))
     if status not in ORDER_STATUSES:
         raise ControlError(f"unknown status {status!r}")
-    idx = app.store.create_order(shop, status=status, n_items=args.get("items"))
+    idx = app.store.create_order(
+        shop, status=status, n_items=args.get("items"), bundle=bool(args.get("bundle"))
+    )
     return {"shop_id": shop.id, "order": order_view(facts(shop, idx))}
 
 
@@ -407,9 +409,10 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
     url = str(args.get("address") or "")
     if not url:
         raise ControlError("give an `address`")
-    types = args.get("event_types") or [args.get("event_type") or "ALL"]
+    types = [str(t) for t in args.get("event_types") or [args.get("event_type") or "ALL"]]
+    newer = [str(n) for n in NEWER_WEBHOOK_TOPICS]
     if types == ["ALL"]:
-        types = list(EVENT_TYPE_NUMBERS)
+        types = [*EVENT_TYPE_NUMBERS, *newer]
     shops = (
         app.store.world.shops
         if args.get("all_shops") or not (args.get("shop_id") or args.get("shop_cipher"))
@@ -417,10 +420,46 @@ def subscribe(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[
     )
     for shop in shops:
         for event_type in types:
-            if event_type not in EVENT_TYPE_NUMBERS:
+            # newer topics have no Event API name: they are subscribed by number here
+            if event_type not in EVENT_TYPE_NUMBERS and event_type not in newer:
                 raise ControlError(f"unknown event type {event_type!r}")
             app.store.subscribe(shop, event_type, url)
     return {"subscribed": len(shops) * len(types)}
+
+
+def versions(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[str, Any]:
+    """Versions served and retired per endpoint, and calls made per version.
+
+    POST `{retire: {template: [versions]}, restore: {template: [versions]}, reset_calls}`;
+    templates are written with `{v}` (`/finance/{v}/payments`), as GET lists them.
+    """
+    from .app import ROUTES
+
+    templates = {r.template for r in ROUTES}
+    retired = app.cfg.retired
+    for name, change in (("retire", 1), ("restore", -1)):
+        for template, listed in (args.get(name) or {}).items():
+            if template not in templates:
+                raise ControlError(f"unknown endpoint template {template!r}")
+            current = set(retired.get(template, ()))
+            values = {str(v) for v in (listed if isinstance(listed, list) else [listed])}
+            current = current | values if change > 0 else current - values
+            if current:
+                retired[template] = tuple(sorted(current))
+            else:
+                retired.pop(template, None)
+    if args.get("reset_calls"):
+        app.calls.clear()
+        app.retired_calls.clear()
+    endpoints: dict[str, dict[str, Any]] = {}
+    for r in ROUTES:
+        entry = endpoints.setdefault(
+            r.template, {"methods": [], "versions": list(r.versions), "retired": []}
+        )
+        entry["methods"].append(r.method)
+        entry["retired"] = list(retired.get(r.template, ()))
+        entry["served"] = [v for v in r.versions if v not in entry["retired"]]
+    return {"endpoints": endpoints, "calls": app.calls, "retired_calls": app.retired_calls}
 
 
 HANDLERS: dict[
@@ -454,4 +493,6 @@ HANDLERS: dict[
     ("POST", "address"): address,
     ("GET", "webhooks"): webhooks,
     ("POST", "webhooks"): subscribe,
+    ("GET", "versions"): versions,
+    ("POST", "versions"): versions,
 }

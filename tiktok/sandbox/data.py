@@ -7,6 +7,7 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from . import names
 from .config import SandboxConfig
@@ -239,7 +240,7 @@ class AfterSale:
     create_time: int
     update_time: int
     line_item_ids: list[str] | None = None  # None: every line of the order
-    decision: dict | None = None
+    decision: dict[str, Any] | None = None
 
 
 class OrderTable:
@@ -253,10 +254,10 @@ class OrderTable:
         self.update = array("q")
         self.mutated = bytearray()
         # positions of unmutated orders sorted by (base_update, idx)
-        self.by_update: array = array("l")
+        self.by_update: array[int] = array("l")
         # (update_time, idx) of mutated orders, kept sorted
         self.mutated_keys: list[tuple[int, int]] = []
-        self.extra: dict[int, dict] = {}
+        self.extra: dict[int, dict[str, Any]] = {}
 
     def __len__(self) -> int:
         return len(self.create)

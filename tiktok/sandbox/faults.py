@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from .config import FaultConfig
 
@@ -28,7 +29,7 @@ class Faults:
         self._forced: list[str] = []
         self.counts: dict[str, int] = {}
 
-    def configure(self, values: dict) -> None:
+    def configure(self, values: dict[str, Any]) -> None:
         """Change knobs (reseed when a seed is given); `next` queues faults for coming requests."""
         with self._lock:
             self.config.update(values)

@@ -122,6 +122,19 @@ RETURN_REJECT_REASONS = (
     ("reverse_reject_request_reason_2", "Return window has expired"),
     ("reverse_reject_request_reason_3", "Item was not sent back as agreed"),
 )
+# Reasons a seller gives for cancelling an order (Get Aftersale Eligibility, request type CANCEL).
+SELLER_CANCEL_REASONS = (
+    "seller_cancel_reason_out_of_stock",
+    "seller_cancel_reason_pricing_error",
+    "seller_cancel_reason_unable_to_deliver",
+    "seller_cancel_reason_buyer_request",
+)
+# Reasons a seller gives when refunding on its own initiative (REFUND, RETURN_AND_REFUND).
+SELLER_REFUND_REASONS = (
+    "seller_refund_reason_missing_item",
+    "seller_refund_reason_damaged_in_transit",
+    "seller_refund_reason_goodwill",
+)
 CANCEL_REJECT_REASONS = (
     ("seller_reject_apply_product_has_been_packed", "The product has already been packed"),
     ("seller_reject_apply_package_already_shipped", "The package has already been shipped"),

@@ -38,7 +38,7 @@ from .data import (
     generate,
     timeline,
 )
-from .views import SHIPPED_PACKAGE_STATUSES, facts, packages
+from .views import SHIPPED_PACKAGE_STATUSES, buyer, facts, packages
 
 
 class SandboxError(Exception):
@@ -103,6 +103,7 @@ class Store:
         self.offset = 0
         self.notify: Callable[[Shop | None, str, dict[str, Any]], None] | None = None
         self._notification_ids = itertools.count(1)
+        self._inventory_events = itertools.count(1)
         self.load()
 
     # -- world -------------------------------------------------------------------------------
@@ -122,6 +123,8 @@ class Store:
         self._due_seq = itertools.count()
         self.rng = random.Random(f"{self.cfg.seed}/live")
         self.statement_cache: dict[tuple[int, int], dict[str, Any]] = {}
+        # (shop, idempotency key) -> cancellation a seller's Cancel Order made with it
+        self.seller_cancel_keys: dict[tuple[int, str], str] = {}
         self._schedule_generated()
 
     def _schedule_generated(self) -> None:
@@ -331,6 +334,63 @@ class Store:
             del self.changes[:5000]
         return change
 
+    def emit_inventory(
+        self, shop: Shop, sku: Any, warehouse_id: str, reason: str
+    ) -> dict[str, Any]:
+        """Push webhook 71 for one SKU's stock in one warehouse (UNVERIFIED `data` fields).
+
+        It carries an `event_id` and an `idempotency_key` (§18): a redelivery repeats both.
+        """
+        event_id = str(7100000000000000000 + next(self._inventory_events))
+        total = sku.inventory.get(warehouse_id, 0)
+        committed = sku.committed.get(warehouse_id, 0)
+        return self.emit(
+            shop,
+            71,
+            {
+                "event_id": event_id,
+                "idempotency_key": f"inv-{sku.id}-{warehouse_id}-{event_id}",
+                "product_id": sku.product_id,
+                "sku_id": sku.id,
+                "warehouse_id": warehouse_id,
+                "change_reason": reason,
+                "inventory": {
+                    "total_quantity": total,
+                    "committed_quantity": committed,
+                    "available_quantity": max(total - committed, 0),
+                },
+                "update_time": self.now(),
+            },
+        )
+
+    def emit_refund(self, shop: Shop, rec: AfterSale) -> None:
+        """Push webhook 67 once a return's or cancellation's money went back to the buyer."""
+        key = "cancel_id" if rec.kind == "cancel" else "return_id"
+        self.emit(
+            shop,
+            67,
+            {
+                "order_id": shop.order_id(rec.order_idx),
+                key: rec.id,
+                "refund_status": "SUCCESS",
+                "update_time": rec.update_time,
+            },
+        )
+
+    def emit_aftersale_request(self, shop: Shop, rec: AfterSale) -> None:
+        """Push webhook 64 when a buyer asks for a return, refund or cancellation."""
+        self.emit(
+            shop,
+            64,
+            {
+                "order_id": shop.order_id(rec.order_idx),
+                "aftersale_id": rec.id,
+                "request_type": rec.type,
+                "role": rec.role,
+                "create_time": rec.create_time,
+            },
+        )
+
     def emit(self, shop: Shop | None, type_id: int, data: dict[str, Any]) -> dict[str, Any]:
         """Build a webhook notification and hand it to the dispatcher."""
         payload = {
@@ -414,11 +474,11 @@ class Store:
             self.set_status(shop, idx, IN_TRANSIT, rts=now, collect=now)
         else:
             self.set_status(shop, idx, AWAITING_COLLECTION, rts=now)
+        # no `sc_type`: shipping is neither a split nor a combine, the only values it takes
         self.emit(
             shop,
             4,
             {
-                "sc_type": "",
                 "role_type": "ROLE_SELLER",
                 "package_list": [
                     {"package_id": shop.package_id(idx, k), "order_id_list": [shop.order_id(idx)]}
@@ -465,14 +525,31 @@ class Store:
         """The buyer changed the delivery address: push webhook 3."""
         rng = self.rng
         extra = shop.orders.extra.setdefault(idx, {})
+        # the buyer moves within the same city: a new street line, the rest of the address kept
+        current = buyer(facts(shop, idx))["recipient_address"]
         line1 = f"{rng.randrange(1, 9999)} {rng.choice(names.STREETS)}"
-        extra["address"] = {"address_line1": line1, "full_address": f"{line1} (updated by buyer)"}
+        line2 = current["address_line2"]
+        city = next(
+            (d["address_name"] for d in current["district_info"] if d["address_level"] == "L3"), ""
+        )
+        state = next(
+            (d["address_name"] for d in current["district_info"] if d["address_level"] == "L1"), ""
+        )
+        full = ", ".join(
+            p for p in (line1, line2, city, state, current["postal_code"], shop.region) if p
+        )
+        extra["address"] = {"address_line1": line1, "full_address": full}
         update = self.touch(shop, idx)
         self.emit(shop, 3, {"order_id": shop.order_id(idx), "update_time": update})
         self.record("address_update", shop, order_id=shop.order_id(idx))
 
     def create_order(
-        self, shop: Shop, *, status: str = "UNPAID", n_items: int | None = None
+        self,
+        shop: Shop,
+        *,
+        status: str = "UNPAID",
+        n_items: int | None = None,
+        bundle: bool = False,
     ) -> int:
         """A new order arrives (control API or live mode); pushes webhook 1."""
         table = shop.orders
@@ -490,12 +567,16 @@ class Store:
         extra: dict[str, Any] = {"live": True, "t": {}}
         if n_items:
             extra["n_items"] = max(1, min(int(n_items), 20))
+        # orders made here (control API, live mode) carry a bundle only when asked to
+        extra["bundle_positions"] = [0] if bundle else []
         table.extra[idx] = extra
         f = facts(shop, idx)
         extra["prices"] = {sku.id: sku.price for sku, _p in f.lines}
+        committed = []
         for sku, _p in f.lines:
             wid = next(iter(sku.inventory))
             sku.committed[wid] = sku.committed.get(wid, 0) + 1
+            committed.append((sku, wid))
         self.emit(
             shop,
             1,
@@ -507,6 +588,8 @@ class Store:
             },
         )
         self.record("order_created", shop, order_id=f.id)
+        for sku, wid in {(sku.id, wid): (sku, wid) for sku, wid in committed}.values():
+            self.emit_inventory(shop, sku, wid, "ORDER_PLACED")
         target = ORDER_STATUSES.index(status) if status in ORDER_STATUSES else UNPAID
         if target == UNPAID:
             self.schedule(now + 30 + x % 90, shop, idx, "pay")
@@ -525,8 +608,11 @@ class Store:
         rec.role = initiator
         rec.reason_text = reason
         rec.status = "CANCELLATION_REQUEST_SUCCESS"
+        paid = shop.orders.status[idx] != UNPAID
         self._cancel(shop, idx, initiator, reason)
         self._emit_cancellation(shop, rec)
+        if paid:
+            self.emit_refund(shop, rec)
         return rec
 
     def _cancel(self, shop: Shop, idx: int, initiator: str, reason: str) -> None:
@@ -581,6 +667,7 @@ class Store:
         extra.setdefault("t", {})["cancel_request"] = rec.create_time
         self.touch(shop, idx)
         self._emit_cancellation(shop, rec)
+        self.emit_aftersale_request(shop, rec)
         self.schedule(self.now() + 48 * 3600, shop, idx, "auto_cancel")
         return rec
 
@@ -591,6 +678,7 @@ class Store:
         rec.decision = {"approved_by": role}
         self._cancel(shop, rec.order_idx, "BUYER", rec.reason_text)
         self._emit_cancellation(shop, rec)
+        self.emit_refund(shop, rec)
 
     def reject_cancellation(self, shop: Shop, rec: AfterSale, reason: str, comment: str) -> None:
         """The seller refuses a cancellation request; the order carries on."""
@@ -622,8 +710,11 @@ class Store:
         if shop.orders.status[idx] not in (DELIVERED, COMPLETED, IN_TRANSIT):
             raise SandboxError(36009004, "The order status does not allow a return request.")
         rec = self._new_aftersale(shop, idx, "return", return_type)
+        if return_type == "EXCHANGE":
+            rec.status = "EXCHANGE_REQUEST_PENDING"
         self.touch(shop, idx)
         self.emit_return(shop, rec)
+        self.emit_aftersale_request(shop, rec)
         return rec
 
     def emit_return(self, shop: Shop, rec: AfterSale) -> None:

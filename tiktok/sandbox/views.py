@@ -62,7 +62,7 @@ class Package:
     provider_name: str
     rts_time: int | None
     handover_method: str
-    pickup_slot: dict | None
+    pickup_slot: dict[str, Any] | None
 
 
 @dataclass(slots=True)
@@ -76,7 +76,7 @@ class OrderFacts:
     t: Timeline
     status: int
     update_time: int
-    extra: dict
+    extra: dict[str, Any]
     lines: list[tuple[Sku, Decimal]]
     warehouse: Warehouse
     delivery_option_id: str
@@ -113,7 +113,7 @@ def facts(shop: Shop, idx: int) -> OrderFacts:
 
 
 def order_lines(
-    shop: Shop, idx: int, x: int, n_items: int, extra: dict
+    shop: Shop, idx: int, x: int, n_items: int, extra: dict[str, Any]
 ) -> list[tuple[Sku, Decimal]]:
     """The order's units, one per line item (TikTok has no quantity field), with their prices."""
     skus = shop.skus
@@ -132,7 +132,7 @@ def order_lines(
 
 def _time(f: OrderFacts, key: str) -> int | None:
     """A life-cycle time: an override if set, else the generated time if the order got there."""
-    override = f.extra.get("t", {})
+    override: dict[str, int] = f.extra.get("t", {})
     if key in override:
         return override[key]
     if f.extra.get("live"):
@@ -448,7 +448,10 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
             ],
         }
         pkg = pkg_of_line.get(pos)
-        if pkg is not None:
+        # §8.4: US and UK local sellers' lines name their package only once it has shipped
+        if pkg is not None and (
+            pkg.status in SHIPPED_PACKAGE_STATUSES or not packages_hidden_until_shipped(shop)
+        ):
             item["package_id"] = pkg.id
             item["package_status"] = pkg.status
             if pkg.status in SHIPPED_PACKAGE_STATUSES:
@@ -463,9 +466,63 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
         if status == CANCELLED:
             item["cancel_user"] = order["cancellation_initiator"]
             item["cancel_reason"] = order["cancel_reason"]
+        parts = bundle_parts(f, pos)
+        if parts:
+            item["sub_item_info"] = [
+                {
+                    "sub_item_id": part_id,
+                    "sku_id": part.id,
+                    "product_id": part.product_id,
+                    "product_name": shop.products[part.product_id].title,
+                    "sku_name": ", ".join(v for v in (part.color, part.size) if v),
+                    "seller_sku": part.seller_sku,
+                    "quantity": 1,
+                    "sale_price": money(share),
+                }
+                for part_id, part, share in parts
+            ]
         items.append(item)
     order["line_items"] = items
+    if status == ON_HOLD:
+        # TikTok sends the address only once the hold ends (§18): the fields stay, empty
+        order["recipient_address"] = _blank(order["recipient_address"])
     return order
+
+
+def packages_hidden_until_shipped(shop: Shop) -> bool:
+    """True for US and UK local shops, whose unshipped lines carry no package (§8.4)."""
+    return shop.seller_type == "LOCAL" and shop.region in ("US", "GB")
+
+
+def _blank(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _blank(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return []
+    return "" if isinstance(value, str) else value
+
+
+# One generated order in this many has a bundle as its first line (two SKUs sold as one).
+BUNDLE_EVERY = 25
+
+
+def bundle_parts(f: OrderFacts, pos: int) -> list[tuple[str, Sku, Decimal]]:
+    """A bundle line's parts (sub item id, SKU, price share); [] for an ordinary line.
+
+    Field names inside `sub_item_info[]` are UNVERIFIED; the sandbox uses `sub_item_id`, the
+    name Mark Package As Shipped (202610) takes in `order_line_list[]`.
+    """
+    bundled = f.extra.get("bundle_positions")
+    if bundled is None:
+        bundled = [0] if (f.bits >> 40) % BUNDLE_EVERY == 0 and f.lines else []
+    if pos not in bundled or len(f.shop.skus) < 2:
+        return []
+    sku, price = f.lines[pos]
+    skus = f.shop.skus
+    other = skus[(skus.index(sku) + 1 + (f.bits >> 45) % (len(skus) - 1)) % len(skus)]
+    line_id = f.shop.line_item_id(f.idx, pos)
+    first = (price * Decimal("0.6")).quantize(CENT)
+    return [(line_id + "1", sku, first), (line_id + "2", other, price - first)]
 
 
 def _buyer_requested_cancel(f: OrderFacts) -> bool:
@@ -613,14 +670,14 @@ def product_summary(p: Product, currency: str) -> dict[str, Any]:
 def product_view(p: Product, shop: Shop) -> dict[str, Any]:
     """A product as Get Product shows it."""
     currency = shop.currency
-    chain_ids = []
+    chain_ids: list[tuple[str, str, str, bool]] = []
     by_id = {c[0]: c for c in names.CATEGORIES}
-    cat = p.category
+    cat: tuple[str, str, str, bool] | None = p.category
     while cat:
         chain_ids.insert(0, cat)
         cat = by_id.get(cat[1])
     image = f"https://p16-oec-va.ibyteimg.com/tos-maliva-i-o3syd03w52-us/{p.id}~tplv-o3syd03w52-origin-jpeg.jpeg"
-    skus = []
+    skus: list[dict[str, Any]] = []
     for s in p.skus:
         attrs = [
             {
@@ -711,12 +768,12 @@ def _refund(f: OrderFacts, positions: list[int]) -> dict[str, str]:
 
 
 def _aftersale_lines(
-    f: OrderFacts, rec: AfterSale, prefix: str
+    f: OrderFacts, rec: AfterSale, prefix: str, version: str = "202309"
 ) -> tuple[list[int], list[dict[str, Any]]]:
     all_ids = [f.shop.line_item_id(f.idx, pos) for pos in range(len(f.lines))]
     wanted = set(rec.line_item_ids) if rec.line_item_ids else set(all_ids)
     positions = [pos for pos, lid in enumerate(all_ids) if lid in wanted]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n, pos in enumerate(positions):
         sku, _price = f.lines[pos]
         rows.append(
@@ -735,7 +792,35 @@ def _aftersale_lines(
                 "refund_amount": _refund(f, [pos]),
             }
         )
+        parts = bundle_parts(f, pos) if version >= AFTERSALE_SUB_LINES_VERSION else []
+        if parts:
+            line = rows[-1]
+            line_total = Decimal(_refund(f, [pos])["refund_total"])
+            line[f"{prefix}_sub_line_items"] = [
+                {
+                    f"{prefix}_sub_line_item_id": f"{line[f'{prefix}_line_item_id']}{m}",
+                    "order_line_item_id": all_ids[pos],
+                    "sub_order_line_item_id": part_id,
+                    "sku_id": part.id,
+                    "seller_sku": part.seller_sku,
+                    "product_name": f.shop.products[part.product_id].title,
+                    "refund_amount": {
+                        "currency": f.shop.currency,
+                        "refund_total": money(line_total * share / f.lines[pos][1]),
+                    },
+                }
+                for m, (part_id, part, share) in enumerate(parts, start=1)
+            ]
     return positions, rows
+
+
+# Returns and cancellations show bundle parts, quick refunds and exchanges from this version.
+AFTERSALE_SUB_LINES_VERSION = "202602"
+
+
+def is_quick_refund(rec: AfterSale) -> bool:
+    """A refund-only request TikTok fast-tracks: the seller cannot reject the package later."""
+    return rec.type == "REFUND" and int(rec.id[-1]) % 3 == 0
 
 
 def next_action(rec: AfterSale) -> list[dict[str, Any]]:
@@ -752,10 +837,10 @@ def next_action(rec: AfterSale) -> list[dict[str, Any]]:
 
 
 def return_view(
-    f: OrderFacts, rec: AfterSale, return_warehouse: Warehouse | None
+    f: OrderFacts, rec: AfterSale, return_warehouse: Warehouse | None, version: str = "202602"
 ) -> dict[str, Any]:
-    """A return as Search Returns lists it."""
-    positions, rows = _aftersale_lines(f, rec, "return")
+    """A return as Search Returns lists it (at `version`)."""
+    positions, rows = _aftersale_lines(f, rec, "return", version)
     data: dict[str, Any] = {
         "return_id": rec.id,
         "order_id": f.id,
@@ -781,7 +866,7 @@ def return_view(
         "arbitration_status": "",
         "can_buyer_keep_item": rec.type == "REFUND",
         "is_combined_return": False,
-        "is_quick_refund": False,
+        "is_quick_refund": is_quick_refund(rec),
         "seller_proposed_return_type": "",
     }
     if rec.decision and rec.decision.get("partial_refund"):
@@ -789,9 +874,9 @@ def return_view(
     return data
 
 
-def cancellation_view(f: OrderFacts, rec: AfterSale) -> dict[str, Any]:
-    """A cancellation as Search Cancellations lists it."""
-    positions, rows = _aftersale_lines(f, rec, "cancel")
+def cancellation_view(f: OrderFacts, rec: AfterSale, version: str = "202602") -> dict[str, Any]:
+    """A cancellation as Search Cancellations lists it (at `version`)."""
+    positions, rows = _aftersale_lines(f, rec, "cancel", version)
     return {
         "cancel_id": rec.id,
         "order_id": f.id,

@@ -8,6 +8,8 @@ import json
 import random
 import threading
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 
 RETRY_SCHEDULE = (120, 1800, 3 * 3600, 12 * 3600)  # after the first failure, then each next one
 KEEP = 10000
+# Addresses posted to at the same time; each address gets one post at a time, in order.
+ADDRESSES_IN_PARALLEL = 16
 
 
 @dataclass
@@ -57,7 +61,11 @@ class Delivery:
 
 
 class Dispatcher:
-    """Queues notifications and posts them from one thread; API requests never wait on it."""
+    """Queues notifications and posts them in the background; API requests never wait on it.
+
+    One scheduling thread hands due deliveries to a pool, one in flight per address, so a slow
+    receiver delays only its own deliveries, never another address's.
+    """
 
     def __init__(self, store: Store, cfg: SandboxConfig) -> None:
         self.store = store
@@ -71,6 +79,9 @@ class Dispatcher:
         self.unrouted = 0
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._busy: set[str] = set()  # addresses with a post in flight
+        self._waiting: dict[str, deque[Delivery]] = {}  # due, behind that post
 
     def start(self) -> None:
         """Start the delivery thread (idempotent)."""
@@ -85,11 +96,14 @@ class Dispatcher:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def clear(self) -> None:
         """Forget queued and past deliveries (on reset)."""
         with self._cond:
             self._queue.clear()
+            self._waiting.clear()
             self.deliveries.clear()
             self.unrouted = 0
 
@@ -132,7 +146,12 @@ class Dispatcher:
         self.start()
 
     def _run(self) -> None:
-        client = httpx.Client(timeout=self.cfg.webhook_timeout, trust_env=False)
+        client = httpx.Client(
+            timeout=self.cfg.webhook_timeout,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=ADDRESSES_IN_PARALLEL),
+        )
+        self._pool = ThreadPoolExecutor(ADDRESSES_IN_PARALLEL, thread_name_prefix="sandbox-post")
         try:
             while True:
                 with self._cond:
@@ -144,9 +163,28 @@ class Dispatcher:
                     if self._stopping:
                         return
                     _due, _n, delivery = heapq.heappop(self._queue)
-                self._attempt(client, delivery)
+                    if delivery.url in self._busy:
+                        self._waiting.setdefault(delivery.url, deque()).append(delivery)
+                        continue
+                    self._busy.add(delivery.url)
+                self._pool.submit(self._post_in_turn, client, delivery)
         finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
             client.close()
+
+    def _post_in_turn(self, client: httpx.Client, delivery: Delivery) -> None:
+        """Post one delivery, then whatever became due for the same address meanwhile."""
+        current: Delivery | None = delivery
+        while current is not None:
+            self._attempt(client, current)
+            with self._cond:
+                waiting = self._waiting.get(current.url)
+                if waiting and not self._stopping:
+                    current = waiting.popleft()
+                else:
+                    self._busy.discard(current.url)
+                    self._waiting.pop(current.url, None)
+                    current = None
 
     def _attempt(self, client: httpx.Client, delivery: Delivery) -> None:
         signature = webhook_signature(self.cfg.app_key, self.cfg.app_secret, delivery.body)
@@ -175,3 +213,4 @@ class Dispatcher:
             else:
                 delay = RETRY_SCHEDULE[len(delivery.attempts) - 1] * self.cfg.webhook_time_scale
                 heapq.heappush(self._queue, (time.monotonic() + delay, next(self._order), delivery))
+                self._cond.notify_all()  # the scheduling thread may be asleep on an empty queue

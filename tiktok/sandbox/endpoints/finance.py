@@ -102,7 +102,8 @@ def statements(ctx: Ctx) -> dict[str, Any]:
     if hi is not None:
         last = min(last, (hi - 1) // DAY)
     days = range(last, first - 1, -1) if desc else range(first, last + 1)
-    page, more = [], False
+    page: list[dict[str, Any]] = []
+    more = False
     for day in days:
         if after is not None and (day >= after if desc else day <= after):
             continue
@@ -117,9 +118,13 @@ def statements(ctx: Ctx) -> dict[str, Any]:
     return {"statements": [_public(s) for s in page], "next_page_token": token}
 
 
-@api("GET", "/finance/{v}/payments", scope="seller.finance.info")
+@api("GET", "/finance/{v}/payments", versions=("202309", "202605"), scope="seller.finance.info")
 def payments(ctx: Ctx) -> dict[str, Any]:
-    """Get Payments: weekly transfers of the week's statements; sort_field=create_time required."""
+    """Get Payments: weekly transfers of the week's statements; sort_field=create_time required.
+
+    202605 (the only version served by default) drops `reserve_amount` and sends `paid_time` 0
+    while a payment is still processing.
+    """
     shop = ctx.require_shop()
     _field, desc = ctx.sort(("create_time",), "ASC", required=True)
     size = ctx.page_size(1, 100, default=20)
@@ -130,7 +135,8 @@ def payments(ctx: Ctx) -> dict[str, Any]:
     first, last = _days(ctx, shop)
     weeks = range((first - 3) // 7, (last - 3) // 7 + 1)
     ordered = list(reversed(weeks)) if desc else list(weeks)
-    page, more = [], False
+    page: list[int] = []
+    more = False
     for week in ordered:
         created = ((week + 1) * 7 + 3) * DAY
         if (
@@ -153,22 +159,71 @@ def payments(ctx: Ctx) -> dict[str, Any]:
         )
         created = ((week + 1) * 7 + 3) * DAY
         amount = {"value": money(total), "currency": shop.currency}
-        result.append(
-            {
-                "id": f"81{shop.no:03d}{week:07d}{(week * 13 + shop.salt) % 1000000:06d}",
-                "create_time": created,
-                "paid_time": created + 3600,
-                "status": "PAID",
-                "amount": amount,
-                "settlement_amount": amount,
-                "reserve_amount": {"value": "0.00", "currency": shop.currency},
-                "payment_amount_before_exchange": amount,
-                "exchange_rate": "1",
-                "bank_account": "****" + f"{shop.salt % 10000:04d}",
-            }
-        )
+        # the bank confirms a transfer an hour after it is made
+        paid = created + 3600 <= ctx.store.now()
+        payment = {
+            "id": f"81{shop.no:03d}{week:07d}{(week * 13 + shop.salt) % 1000000:06d}",
+            "create_time": created,
+            "paid_time": created + 3600 if paid else 0,
+            "status": "PAID" if paid else "PROCESSING",
+            "amount": amount,
+            "settlement_amount": amount,
+            "payment_amount_before_exchange": amount,
+            "exchange_rate": "1",
+            "bank_account": "****" + f"{shop.salt % 10000:04d}",
+        }
+        if ctx.version < "202605":
+            payment["reserve_amount"] = {"value": "0.00", "currency": shop.currency}
+        result.append(payment)
     token = ctx.next_token(page[-1], None, fingerprint, more) if page else ""
     return {"payments": result, "next_page_token": token}
+
+
+def _breakdowns(m: dict[str, Decimal], tax: Decimal) -> dict[str, Any]:
+    """The 202501 `*_breakdown` objects of one order's (or SKU's) money."""
+    commission = m["fee"] + FEE_FIXED
+    return {
+        "revenue_breakdown": {
+            "subtotal_before_discount_amount": money(m["revenue"]),
+            "seller_discount_amount": "0.00",
+            "refund_subtotal_after_seller_discounts_amount": "0.00",
+        },
+        "shipping_cost_breakdown": {
+            "actual_shipping_fee_amount": money(m["shipping"]),
+            "customer_paid_shipping_fee_amount": "0.00",
+        },
+        "fee_tax_breakdown": {
+            "fee": {
+                "platform_commission_amount": money(commission),
+                "transaction_fee_amount": money(-FEE_FIXED),
+            },
+            "tax": {"sales_tax_amount": money(-tax) if tax else "0.00"},
+        },
+    }
+
+
+def _transaction_202501(shop: Shop, idx: int) -> dict[str, Any]:
+    """One `transactions[]` row of 202501: currency lives at the root, money in breakdowns."""
+    m = _order_money(shop, idx)
+    return {
+        "id": f"82{shop.no:03d}{idx:08d}{(idx * 17 + shop.salt) % 100000:05d}",
+        "type": "ORDER",
+        "order_id": shop.order_id(idx),
+        "order_create_time": shop.orders.create[idx],
+        "associated_order_id": "",
+        "adjustment_id": "",
+        "adjustment_amount": money(m["adjustment"]),
+        "reserve_id": "",
+        "reserve_amount": "0.00",
+        "reserve_status": "",
+        "estimated_release_time": 0,
+        "settlement_amount": money(m["settlement"]),
+        "revenue_amount": money(m["revenue"]),
+        "shipping_cost_amount": money(m["shipping"]),
+        "fee_tax_amount": money(m["fee"]),
+        **_breakdowns(m, Decimal(0)),
+        "supplementary_component": {},
+    }
 
 
 def _transaction(shop: Shop, idx: int) -> dict[str, Any]:
@@ -194,10 +249,14 @@ def _transaction(shop: Shop, idx: int) -> dict[str, Any]:
 @api(
     "GET",
     "/finance/{v}/statements/{statement_id}/statement_transactions",
+    versions=("202309", "202501"),
     scope="seller.finance.info",
 )
 def statement_transactions(ctx: Ctx) -> dict[str, Any]:
-    """Get Statement Transactions: the orders a statement settled; sort_field=order_create_time."""
+    """Get Transactions by Statement: the orders a statement settled; sort_field=order_create_time.
+
+    202309 is retired by default (36009014); its shape is kept for a run that restores it.
+    """
     shop = ctx.require_shop()
     _field, desc = ctx.sort(("order_create_time",), "ASC", required=True)
     size = ctx.page_size(1, 100, default=20)
@@ -226,6 +285,25 @@ def statement_transactions(ctx: Ctx) -> dict[str, Any]:
     token = (
         ctx.next_token(page[-1], st["_count"], fingerprint, len(positions) > size) if page else ""
     )
+    if ctx.version >= "202501":
+        return {
+            "id": statement_id,
+            "create_time": st["statement_time"],
+            "status": st["payment_status"],
+            "currency": st["currency"],
+            "payable_amount": st["settlement_amount"],
+            "total_settlement_amount": st["settlement_amount"],
+            "total_reserve_amount": "0.00",
+            "total_settlement_breakdown": {
+                "total_revenue_amount": st["revenue_amount"],
+                "total_shipping_cost_amount": st["shipping_cost_amount"],
+                "total_fee_tax_amount": st["fee_amount"],
+                "total_adjustment_amount": st["adjustment_amount"],
+            },
+            "total_count": st["_count"],
+            "next_page_token": token,
+            "transactions": [_transaction_202501(shop, i) for i in page],
+        }
     header = {
         k: st[k]
         for k in (
@@ -248,9 +326,17 @@ def statement_transactions(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@api("GET", "/finance/{v}/orders/{order_id}/statement_transactions", scope="seller.finance.info")
+@api(
+    "GET",
+    "/finance/{v}/orders/{order_id}/statement_transactions",
+    versions=("202309", "202501"),
+    scope="seller.finance.info",
+)
 def order_transactions(ctx: Ctx) -> dict[str, Any]:
-    """Get Order Statement Transactions: the settlement of one order, once it is settled."""
+    """Get Transactions by Order: the settlement of one order, once it is settled, per SKU.
+
+    202309 is retired by default (36009014); its shape is kept for a run that restores it.
+    """
     shop = ctx.require_shop()
     idx = shop.order_idx(ctx.params["order_id"])
     if idx is None:
@@ -259,6 +345,8 @@ def order_transactions(ctx: Ctx) -> dict[str, Any]:
     settled = create // DAY + SETTLE_AFTER <= ctx.store.now() // DAY and shop.orders.status[
         idx
     ] not in (UNPAID, CANCELLED)
+    if ctx.version >= "202501":
+        return _order_transactions_202501(shop, idx, settled)
     rows = []
     if settled:
         tx = _transaction(shop, idx)
@@ -279,3 +367,98 @@ def order_transactions(ctx: Ctx) -> dict[str, Any]:
         "order_create_time": create,
         "statement_transactions": rows,
     }
+
+
+def _order_transactions_202501(shop: Shop, idx: int, settled: bool) -> dict[str, Any]:
+    zero = Decimal(0)
+    f = facts(shop, idx)
+    by_sku: dict[str, list[Any]] = {}
+    for sku, price in f.lines if settled else ():
+        by_sku.setdefault(sku.id, [sku, 0, zero])
+        by_sku[sku.id][1] += 1
+        by_sku[sku.id][2] += price
+    statement_id = ""
+    if settled:
+        day = shop.orders.create[idx] // DAY + SETTLE_AFTER
+        statement_id = f"80{shop.no:03d}{day:07d}{(day * 7 + shop.salt) % 1000000:06d}"
+    rows = []
+    totals = dict.fromkeys(("revenue", "fee", "shipping", "settlement"), zero)
+    order_fee = _order_money(shop, idx)["fee"] if settled else zero
+    revenue_all = sum((v[2] for v in by_sku.values()), zero)
+    for n, (sku, quantity, revenue) in enumerate(by_sku.values()):
+        # the order's fee is shared out by revenue; the last SKU takes the rounding
+        fee = (
+            order_fee - totals["fee"]
+            if n == len(by_sku) - 1
+            else (order_fee * revenue / revenue_all).quantize(Decimal("0.01"))
+        )
+        m = {"revenue": revenue, "fee": fee, "shipping": zero, "settlement": revenue + fee}
+        for key in totals:
+            totals[key] += m[key]
+        rows.append(
+            {
+                "statement_id": statement_id,
+                "sku_id": sku.id,
+                "sku_name": ", ".join(v for v in (sku.color, sku.size) if v),
+                "product_name": shop.products[sku.product_id].title,
+                "quantity": quantity,
+                "settlement_amount": money(m["settlement"]),
+                "revenue_amount": money(revenue),
+                "shipping_cost_amount": money(zero),
+                "fee_tax_amount": money(fee),
+                **_breakdowns({**m, "adjustment": zero}, zero),
+            }
+        )
+    return {
+        "currency": shop.currency,
+        "order_id": shop.order_id(idx),
+        "order_create_time": shop.orders.create[idx],
+        "revenue_amount": money(totals["revenue"]),
+        "fee_and_tax_amount": money(totals["fee"]),
+        "shipping_cost_amount": money(totals["shipping"]),
+        "settlement_amount": money(totals["settlement"]),
+        "total_count": len(rows),
+        "sku_transactions": rows,
+    }
+
+
+@api("GET", "/finance/{v}/orders/unsettled", versions=("202507",), scope="seller.finance.info")
+def unsettled_orders(ctx: Ctx) -> dict[str, Any]:
+    """Get Unsettled Orders: paid orders not settled yet, with estimated (`est_*`) amounts.
+
+    The query and response beyond `est_*` are UNVERIFIED; paged like the transaction lists,
+    oldest first, and `sort_field` is optional (only order_create_time).
+    """
+    shop = ctx.require_shop()
+    _field, desc = ctx.sort(("order_create_time",), "ASC")
+    size = ctx.page_size(1, 100, default=20)
+    fingerprint = filter_hash(["unsettled", desc, shop.no])
+    after, total = ctx.cursor(fingerprint)
+    now_day = ctx.store.now() // DAY
+    table = shop.orders
+    start = bisect.bisect_left(table.create, (now_day - SETTLE_AFTER + 1) * DAY)
+    positions = [i for i in range(start, len(table)) if table.status[i] not in (UNPAID, CANCELLED)]
+    if total is None:
+        total = len(positions)
+    if desc:
+        positions.reverse()
+    if after is not None:
+        positions = [i for i in positions if (i < after if desc else i > after)]
+    page = positions[:size]
+    token = ctx.next_token(page[-1], total, fingerprint, len(positions) > size) if page else ""
+    orders = []
+    for i in page:
+        m = _order_money(shop, i)
+        orders.append(
+            {
+                "order_id": shop.order_id(i),
+                "order_create_time": table.create[i],
+                "currency": shop.currency,
+                "est_settlement_amount": money(m["settlement"]),
+                "est_revenue_amount": money(m["revenue"]),
+                "est_fee_tax_amount": money(m["fee"]),
+                "est_shipping_cost_amount": money(m["shipping"]),
+                "est_settlement_time": (table.create[i] // DAY + SETTLE_AFTER) * DAY,
+            }
+        )
+    return {"orders": orders, "next_page_token": token, "total_count": total}

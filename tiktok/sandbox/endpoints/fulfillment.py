@@ -27,6 +27,42 @@ NOT_YOURS = (21008111, "The order or package does not belong to the current sell
 # fulfillment failure codes the contract does not pin down; chosen from its 21xxxxxx family
 BAD_PACKAGE_STATE = 21011006
 NOT_SHIPPED = 21011003
+TRACKING_EDIT_CLOSED = 21011049  # US: tracking can be changed only within 72 h of shipping
+TRACKING_EDIT_HOURS = 72
+SHIPPING_INFO_VERSION = "202610"  # shipping_info_list[] / order_line_list[] replace flat fields
+
+
+def _shipping_info(ctx: Ctx) -> dict[str, str]:
+    """The tracking a request carries: flat fields before 202610, `shipping_info_list[]` since."""
+    if ctx.version < SHIPPING_INFO_VERSION:
+        return {
+            "tracking_number": str(ctx.required(ctx.body, "tracking_number")),
+            "shipping_provider_id": str(ctx.required(ctx.body, "shipping_provider_id")),
+        }
+    for flat in ("tracking_number", "shipping_provider_id"):
+        if flat in ctx.body:
+            raise SandboxError(
+                36009004,
+                f"Invalid parameter. `{flat}` is not accepted in this version; send "
+                "`shipping_info_list`.",
+            )
+    entries = ctx.required(ctx.body, "shipping_info_list")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise SandboxError(36009004, "Invalid parameter. `shipping_info_list` must be an array.")
+    if len(entries) > 1:
+        # several parcels per call are for allowlisted sellers only; none is here
+        raise SandboxError(
+            36009004,
+            "Invalid parameter. `shipping_info_list` accepts one entry for this seller.",
+        )
+    entry = entries[0]
+    info = {
+        "tracking_number": str(ctx.required(entry, "tracking_number")),
+        "shipping_provider_id": str(ctx.required(entry, "shipping_provider_id")),
+    }
+    if entry.get("note"):
+        info["note"] = str(entry["note"])[:255]
+    return info
 
 
 def _package(ctx: Ctx, shop: Shop) -> tuple[int, int, Package]:
@@ -289,17 +325,28 @@ def shipping_documents(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@api("POST", "/fulfillment/{v}/orders/{order_id}/packages", scope="seller.fulfillment.basic")
+@api(
+    "POST",
+    "/fulfillment/{v}/orders/{order_id}/packages",
+    versions=("202309", SHIPPING_INFO_VERSION),
+    scope="seller.fulfillment.basic",
+)
 def mark_shipped(ctx: Ctx) -> dict[str, Any]:
     """Mark Package As Shipped: the seller's own carrier took the order (or some of its lines)."""
     shop = ctx.require_shop()
     idx = _order(ctx, shop)
-    tracking = str(ctx.required(ctx.body, "tracking_number"))
-    provider = str(ctx.required(ctx.body, "shipping_provider_id"))
+    info = _shipping_info(ctx)
+    tracking, provider = info["tracking_number"], info["shipping_provider_id"]
     _check_provider(shop, provider)
     f = facts(shop, idx)
     if f.status not in (AWAITING_SHIPMENT, PARTIALLY_SHIPPING):
         raise SandboxError(BAD_PACKAGE_STATE, "The order status does not allow this operation.")
+    if ctx.version >= SHIPPING_INFO_VERSION and "order_line_item_ids" in ctx.body:
+        raise SandboxError(
+            36009004,
+            "Invalid parameter. `order_line_item_ids` is not accepted in this version; send "
+            "`order_line_list`.",
+        )
     line_ids = [str(i) for i in ctx.body.get("order_line_item_ids") or []]
     if not line_ids and isinstance(ctx.body.get("order_line_list"), list):
         line_ids = [
@@ -345,8 +392,8 @@ def mark_shipped(ctx: Ctx) -> dict[str, Any]:
 
 
 def _update_tracking(ctx: Ctx, shop: Shop, idx: int, ks: list[int]) -> None:
-    tracking = str(ctx.required(ctx.body, "tracking_number"))
-    provider = str(ctx.required(ctx.body, "shipping_provider_id"))
+    info = _shipping_info(ctx)
+    tracking, provider = info["tracking_number"], info["shipping_provider_id"]
     _check_provider(shop, provider)
     extra = shop.orders.extra.setdefault(idx, {})
     for k in ks:
@@ -383,14 +430,25 @@ def update_order_shipping_info(ctx: Ctx) -> dict[str, Any]:
 @api(
     "POST",
     "/fulfillment/{v}/packages/{package_id}/shipping_info/update",
+    versions=("202309", SHIPPING_INFO_VERSION),
     scope="seller.fulfillment.basic",
 )
 def update_package_shipping_info(ctx: Ctx) -> dict[str, Any]:
-    """Update Package Shipping Info: the same for one package of a split order."""
+    """Update Package Shipping Info: fix one shipped package's tracking (US: within 72 h)."""
     shop = ctx.require_shop()
     idx, k, pkg = _package(ctx, shop)
     if pkg.status not in SHIPPED_PACKAGE_STATUSES:
         raise SandboxError(NOT_SHIPPED, "The package has not been shipped yet.")
+    if (
+        shop.region == "US"
+        and pkg.rts_time
+        and ctx.store.now() - pkg.rts_time > TRACKING_EDIT_HOURS * 3600
+    ):
+        raise SandboxError(
+            TRACKING_EDIT_CLOSED,
+            f"The shipping info can only be updated within {TRACKING_EDIT_HOURS} hours of "
+            "shipping.",
+        )
     _update_tracking(ctx, shop, idx, [k])
     return {}
 

@@ -23,6 +23,7 @@ PRODUCT_STATUSES = (
     "DELETED",
 )
 MAX_PRODUCT_IDS = 20
+AUDIT_STATUSES = ("NONE", "AUDITING", "FAILED", "PRE_APPROVED", "APPROVED")
 SEARCH_CAP = 10000
 
 
@@ -47,6 +48,24 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     shop = ctx.require_shop()
     size = ctx.page_size(1, 100)
     body = ctx.body
+    # 202502 moved `category_version` from the query into the body
+    if ctx.version >= "202502" and "category_version" in ctx.q:
+        raise SandboxError(
+            36009004,
+            "Invalid parameter. `category_version` is a body field in this version.",
+        )
+    version_field = (
+        body.get("category_version") if ctx.version >= "202502" else ctx.q.get("category_version")
+    )
+    if version_field not in (None, "", "v1", "v2"):
+        raise SandboxError(36009004, "Invalid parameter. `category_version` must be v1 or v2.")
+    audit = body.get("audit_status") if ctx.version >= "202502" else None
+    if audit is not None and (
+        not isinstance(audit, list) or any(a not in AUDIT_STATUSES for a in audit)
+    ):
+        raise SandboxError(
+            36009004, f"Invalid parameter. `audit_status` values: {', '.join(AUDIT_STATUSES)}."
+        )
     status = body.get("status") or "ALL"
     if status not in PRODUCT_STATUSES:
         raise SandboxError(36009004, f"Invalid parameter. Unknown product `status` {status!r}.")
@@ -58,18 +77,21 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
     sku_ids = set(
         ctx.str_list("sku_ids", 10, 12019087, "The number of sku_ids exceeds the limit of 10.")
     )
-    bounds = {}
+    bounds: dict[str, int | None] = {}
     for name in ("create_time_ge", "create_time_le", "update_time_ge", "update_time_le"):
         bounds[name] = ctx.int_field(body, name)
     for ge, le, code in (
         ("create_time_ge", "create_time_le", 12019118),
         ("update_time_ge", "update_time_le", 12019119),
     ):
-        if bounds[ge] is not None and bounds[le] is not None and bounds[ge] > bounds[le]:
+        lower, upper = bounds[ge], bounds[le]
+        if lower is not None and upper is not None and lower > upper:
             raise SandboxError(code, f"Invalid time filter: `{ge}` is later than `{le}`.")
 
     def keep(p: Product) -> bool:
         if status != "ALL" and p.status != status:
+            return False
+        if audit and ("APPROVED" if p.status == "ACTIVATE" else "NONE") not in audit:
             return False
         if seller_skus and not any(s.seller_sku in seller_skus for s in p.skus):
             return False
@@ -81,7 +103,9 @@ def search_products(ctx: Ctx) -> dict[str, Any]:
                 return False
         return True
 
-    fingerprint = filter_hash([status, sorted(seller_skus), sorted(sku_ids), bounds, shop.no])
+    fingerprint = filter_hash(
+        [status, sorted(seller_skus), sorted(sku_ids), bounds, sorted(audit or []), shop.no]
+    )
     after, total = ctx.cursor(fingerprint)
     # creation time never changes, so a walk is stable while prices and stock change
     ordered = sorted(
@@ -210,7 +234,8 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
             raise SandboxError(
                 36009004, "Invalid parameter. The `skus[].inventory` field is required."
             )
-        extra_errors = []
+        extra_errors: list[dict[str, Any]] = []
+        skipped = False  # the SKU already has its error
         updates: dict[str, int] = {}
         for row in rows:
             wid = str(row.get("warehouse_id") or "") if isinstance(row, dict) else ""
@@ -224,7 +249,7 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
                             "The SKU has multiple warehouses: include every warehouse ID.",
                         )
                     )
-                    extra_errors = None
+                    skipped = True
                     break
                 wid = next(iter(sku.inventory))
             if wid in elsewhere:
@@ -252,7 +277,7 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
                 )
                 continue
             updates[wid] = qty
-        if extra_errors is None:
+        if skipped:
             continue
         if extra_errors:
             errors.append(_sku_error(sku, 12052990, "Check failed", extra_errors))
@@ -277,6 +302,8 @@ def update_inventory(ctx: Ctx) -> dict[str, Any]:
                 after=qty,
                 request_id=ctx.request_id,
             )
+            if before != qty:
+                ctx.store.emit_inventory(shop, sku, wid, "SELLER_UPDATE")
         changed = True
     if changed:
         ctx.store.touch_product(product)
@@ -339,6 +366,18 @@ def _toggle(ctx: Ctx, allowed_from: tuple[str, ...], target: str) -> dict[str, A
                 "update_time": product.update_time,
             },
         )
+        for sku in product.skus:
+            # SKU status change (UNVERIFIED fields): a product's SKUs follow it on and off sale
+            ctx.store.emit(
+                shop,
+                50,
+                {
+                    "product_id": product_id,
+                    "sku_id": sku.id,
+                    "sku_status": "NORMAL" if target == "ACTIVATE" else "DEACTIVATED",
+                    "update_time": product.update_time,
+                },
+            )
     return {"errors": errors}
 
 
