@@ -244,6 +244,10 @@ SYNC_RESOURCES: dict[str, str] = {
     "packages": "fulfillment.mirror.PackageSyncer",
     "returns": "fulfillment.mirror.ReturnSyncer",
     "cancellations": "fulfillment.mirror.CancellationSyncer",
+    "statements": "finance.mirror.StatementSyncer",
+    "payments": "finance.mirror.PaymentSyncer",
+    "order_settlements": "finance.mirror.OrderSettlementSyncer",
+    "unsettled": "finance.mirror.UnsettledOrderSyncer",
 }
 # Minutes between scheduled incremental syncs (they reconcile whatever webhooks missed).
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
