@@ -206,7 +206,8 @@ def statements(ctx: Ctx) -> dict[str, Any]:
         if after is not None and (day >= after if desc else day <= after):
             continue
         st = _statement(ctx, shop, day)
-        if status and st["payment_status"] != status:
+        # A day that settled nothing has no statement (UNVERIFIED: TikTok's docs say daily).
+        if not st["_count"] or (status and st["payment_status"] != status):
             continue
         if len(page) == size:
             more = True
@@ -368,7 +369,7 @@ def statement_transactions(ctx: Ctx) -> dict[str, Any]:
     day = int(statement_id[5:12])
     first, last = _days(ctx, shop)
     st = _statement(ctx, shop, day) if first <= day <= last else None
-    if st is None or st["id"] != statement_id:
+    if st is None or st["id"] != statement_id or not st["_count"]:
         raise SandboxError(36009004, "Invalid parameter. Unknown `statement_id`.")
     fingerprint = filter_hash([statement_id, desc])
     after, _total = ctx.cursor(fingerprint)
