@@ -18,33 +18,13 @@ from finance.models import (
 )
 from finance.reconciliation import Component, State
 from shops.models import SyncRun
-from shops.sync import sync_request, sync_run
-from tests.mirror.conftest import connect_shop, point_settings_at, small_config
+from tests.finance.conftest import FINANCE, run
 from tiktok.sandbox.endpoints.finance import seeded_differences
 
 pytestmark = pytest.mark.django_db
 
-FINANCE = ("statements", "payments", "order_settlements", "unsettled")
-MIRROR = ("products", "orders", "packages", "returns", "cancellations")
 
-
-def run(shop, resource: str, kind: str = SyncRun.Kind.FULL) -> SyncRun:
-    requested = sync_request(shop_id=shop.pk, resource=resource, kind=kind, enqueue=False)
-    return sync_run(run_id=requested.pk)
-
-
-@pytest.fixture
-def mirrored(db, settings, sandbox_factory):
-    handle = sandbox_factory(small_config(orders=240, days=60, anchor=None))
-    point_settings_at(settings, handle)
-    shop = connect_shop(handle)
-    for resource in MIRROR + FINANCE:
-        finished = run(shop, resource)
-        assert finished.status == SyncRun.Status.SUCCEEDED, (resource, finished.error)
-    return handle, shop
-
-
-def test_every_statement_is_mirrored_with_transactions_summing_to_its_header(mirrored):
+def _every_statement_is_mirrored_with_transactions_summing_to_its_header(mirrored):
     handle, shop = mirrored
     with handle.state.lock:
         sandbox_shop = next(s for s in handle.state.world.shops if s.id == shop.tiktok_id)
@@ -70,7 +50,7 @@ def test_every_statement_is_mirrored_with_transactions_summing_to_its_header(mir
         assert s.tx_revenue == s.revenue_amount
 
 
-def test_reconciliation_finds_exactly_the_seeded_differences(mirrored):
+def _reconciliation_finds_exactly_the_seeded_differences(mirrored):
     handle, shop = mirrored
     with handle.state.lock:
         sandbox_shop = next(s for s in handle.state.world.shops if s.id == shop.tiktok_id)
@@ -94,7 +74,7 @@ def test_reconciliation_finds_exactly_the_seeded_differences(mirrored):
     assert {o.state for o in refunded} <= {State.MATCHING, State.DIFFERENCE}
 
 
-def test_payments_unsettled_and_sku_settlements(mirrored):
+def _payments_unsettled_and_sku_settlements(mirrored):
     _handle, shop = mirrored
     payments = Payment.objects.filter(shop=shop)
     assert payments.exists()
@@ -118,7 +98,7 @@ def test_payments_unsettled_and_sku_settlements(mirrored):
     assert not unsettled.filter(tiktok_id__in=settled_orders).exists()
 
 
-def test_an_incremental_run_rereads_little_and_changes_nothing(mirrored):
+def _an_incremental_run_rereads_little_and_changes_nothing(mirrored):
     _handle, shop = mirrored
     before = list(
         StatementTransaction.objects.order_by("pk").values_list("pk", "settlement_amount")
@@ -130,3 +110,13 @@ def test_an_incremental_run_rereads_little_and_changes_nothing(mirrored):
     assert again["order_settlements"].requests == 0
     after = list(StatementTransaction.objects.order_by("pk").values_list("pk", "settlement_amount"))
     assert after == before
+
+
+def test_statements_add_up_and_reconciliation_finds_what_was_seeded(mirrored):
+    _every_statement_is_mirrored_with_transactions_summing_to_its_header(mirrored)
+    _reconciliation_finds_exactly_the_seeded_differences(mirrored)
+
+
+def test_payments_unsettled_orders_sku_settlements_and_an_incremental_run(mirrored):
+    _payments_unsettled_and_sku_settlements(mirrored)
+    _an_incremental_run_rereads_little_and_changes_nothing(mirrored)
