@@ -34,5 +34,14 @@ def difference(value: Decimal | None, currency: str = "") -> SafeString | str:
 
 
 @register.filter
+def difference_text(value: Decimal | None, currency: str = "") -> str:
+    """The same, as plain text (inside a link that has its own colour)."""
+    if value is None:
+        return "—"
+    sign = "+" if value > 0 else ("\u2212" if value < 0 else "")
+    return f"{sign}{abs(value):,.2f} {currency}".strip()
+
+
+@register.filter
 def percent(value: Decimal | None) -> str:
     return "—" if value is None else f"{value} %"
