@@ -246,6 +246,7 @@ SYNC_RESOURCES: dict[str, str] = {
     "cancellations": "fulfillment.mirror.CancellationSyncer",
     "statements": "finance.mirror.StatementSyncer",
     "payments": "finance.mirror.PaymentSyncer",
+    "withdrawals": "finance.mirror.WithdrawalSyncer",
     "order_settlements": "finance.mirror.OrderSettlementSyncer",
     "unsettled": "finance.mirror.UnsettledOrderSyncer",
 }

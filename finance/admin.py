@@ -5,7 +5,14 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 
-from finance.models import Payment, SkuTransaction, Statement, StatementTransaction, UnsettledOrder
+from finance.models import (
+    Payment,
+    SkuTransaction,
+    Statement,
+    StatementTransaction,
+    UnsettledOrder,
+    Withdrawal,
+)
 from shops.adminkit import MirrorAdmin
 from shops.sync import sync_request
 
@@ -95,3 +102,11 @@ class UnsettledOrderAdmin(_FinanceAdmin):
     list_filter = ("shop",)
     search_fields = ("=tiktok_id",)
     resource = "unsettled"
+
+
+@admin.register(Withdrawal)
+class WithdrawalAdmin(_FinanceAdmin):
+    list_display = ("tiktok_id", "shop_link", "create_time", "type", "status", "amount", "currency")
+    list_filter = ("type", "status", "shop")
+    search_fields = ("=tiktok_id",)
+    resource = "withdrawals"

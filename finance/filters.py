@@ -119,3 +119,23 @@ class DifferenceFilterSet(_DatedFilterSet):
 
     def filter_order(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(tiktok_id=value.strip())
+
+
+WITHDRAWAL_TYPES = [
+    (t, t.capitalize()) for t in ("WITHDRAW", "SETTLE", "TRANSFER", "REVERSE", "PAYMENT", "REFUND")
+]
+WITHDRAWAL_STATUSES = [("SUCCESS", "Succeeded"), ("PROCESSING", "Processing"), ("FAILED", "Failed")]
+
+
+class WithdrawalFilterSet(_DatedFilterSet):
+    """Shop, days, type and status of balance movements."""
+
+    DATE_FIELD = "create_time"
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "created": ("create_time", "id"),
+        "amount": ("amount", "id"),
+    }
+    DEFAULT_SORT = "-created"
+
+    type = django_filters.ChoiceFilter(choices=WITHDRAWAL_TYPES, empty_label="Any type")
+    status = django_filters.ChoiceFilter(choices=WITHDRAWAL_STATUSES, empty_label="Any status")

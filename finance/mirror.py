@@ -18,6 +18,7 @@ from finance.models import (
     Statement,
     StatementTransaction,
     UnsettledOrder,
+    Withdrawal,
 )
 from orders.models import Order
 from shops.models import Shop
@@ -28,6 +29,7 @@ from tiktok.types import Payment as ApiPayment
 from tiktok.types import Statement as ApiStatement
 from tiktok.types import StatementTransaction as ApiTransaction
 from tiktok.types import UnsettledOrder as ApiUnsettledOrder
+from tiktok.types import Withdrawal as ApiWithdrawal
 
 # Statements stay "processing" until their weekly payment and payments until the bank confirms
 # them, so an incremental run reads this far back again (TikTok sends no update time for them).
@@ -523,3 +525,49 @@ class UnsettledOrderSyncer(Syncer):
     def after_full(self, *, started: datetime) -> None:
         # Settled meanwhile (the statements run removes most): no longer in TikTok's list.
         UnsettledOrder.objects.filter(shop=self.shop, synced_at__lt=started).delete()
+
+
+# --- withdrawals --------------------------------------------------------------------------------
+
+WITHDRAWAL_FIELDS = ["type", "amount", "currency", "status", "create_time", "raw", "synced_at"]
+
+
+def withdrawals_store(*, shop: Shop, withdrawals: Sequence[ApiWithdrawal]) -> int:
+    """Upsert a page of balance movements."""
+    now = timezone.now()
+    latest = {w.id: w for w in withdrawals if w.id}
+    rows = [
+        Withdrawal(
+            shop=shop,
+            tiktok_id=w.id,
+            type=_text(w.type, 16),
+            amount=w.amount,
+            currency=_text(w.currency, 8),
+            status=_text(w.status, 16),
+            create_time=w.create_time,
+            raw=dict(w.raw),
+            synced_at=now,
+        )
+        for w in latest.values()
+    ]
+    Withdrawal.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["shop", "tiktok_id"],
+        update_fields=WITHDRAWAL_FIELDS,
+    )
+    return len(rows)
+
+
+class WithdrawalSyncer(Syncer):
+    """Balance movements of every type by creation time; re-reads two weeks (statuses)."""
+
+    resource = "withdrawals"
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        since = _since(updated_since)
+        filters = {"create_time_ge": since} if since else {}
+        return self.client.iter_withdrawal_pages(page_token=page_token, page_size=100, **filters)
+
+    def store(self, items: Sequence[Any]) -> int:
+        return withdrawals_store(shop=self.shop, withdrawals=items)

@@ -44,6 +44,23 @@ class Payment(MirroredModel):
         return self.tiktok_id
 
 
+class Withdrawal(MirroredModel):
+    """A movement of the seller's TikTok balance (a withdrawal to the bank, a settle, ...)."""
+
+    type = models.CharField(max_length=16, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=16, blank=True)
+    create_time = models.DateTimeField(null=True, blank=True)
+
+    class Meta(MirroredModel.Meta):
+        ordering = ["-create_time", "-id"]
+        indexes = [models.Index(fields=["shop", "-create_time"], name="withdrawal_shop_created")]
+
+    def __str__(self) -> str:
+        return self.tiktok_id
+
+
 class StatementQuerySet(models.QuerySet):
     def with_sums(self) -> StatementQuerySet:
         """Each statement with the sums of its mirrored transactions and whether they equal the
@@ -241,4 +258,5 @@ __all__ = [
     "Statement",
     "StatementTransaction",
     "UnsettledOrder",
+    "Withdrawal",
 ]

@@ -18,6 +18,7 @@ from finance.filters import (
     PaymentFilterSet,
     StatementFilterSet,
     UnsettledFilterSet,
+    WithdrawalFilterSet,
 )
 from finance.models import (
     OrderSettlement,
@@ -26,6 +27,7 @@ from finance.models import (
     Statement,
     StatementTransaction,
     UnsettledOrder,
+    Withdrawal,
 )
 from finance.reconciliation import State
 from orders.models import Order
@@ -44,6 +46,7 @@ from shops.listing import (
 TABS = [
     ("finance", "Statements"),
     ("finance-payments", "Payments"),
+    ("finance-withdrawals", "Withdrawals"),
     ("finance-unsettled", "Unsettled orders"),
     ("finance-differences", "Differences"),
     ("finance-analytics", "Analytics"),
@@ -65,6 +68,11 @@ def _payments(request: HttpRequest) -> PaymentFilterSet:
         .annotate(statements_gap=F("statements_total") - F("amount"))
     )
     return PaymentFilterSet(request.GET, queryset=queryset, user=request.user, request=request)
+
+
+def _withdrawals(request: HttpRequest) -> WithdrawalFilterSet:
+    queryset = for_visible_shops(Withdrawal.objects.all(), request.user)
+    return WithdrawalFilterSet(request.GET, queryset=queryset, user=request.user, request=request)
 
 
 def _unsettled(request: HttpRequest) -> UnsettledFilterSet:
@@ -110,6 +118,12 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 def payment_list(request: HttpRequest) -> HttpResponse:
     """Payouts, each with the statements it pays and whether they add up to it."""
     return _list(request, _payments(request), "finance/payments.html", "finance-payments")
+
+
+@require_GET
+def withdrawal_list(request: HttpRequest) -> HttpResponse:
+    """Movements of the seller's balance: withdrawals to the bank, settles, transfers."""
+    return _list(request, _withdrawals(request), "finance/withdrawals.html", "finance-withdrawals")
 
 
 @require_GET
@@ -306,6 +320,26 @@ def payment_export(request: HttpRequest) -> HttpResponseBase:
             p.statement_count,
             p.statements_total,
             p.bank_account,
+        ],
+    )
+
+
+@require_GET
+def withdrawal_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered balance movements as CSV."""
+    zone = zone_name()
+    return _export(
+        _withdrawals(request),
+        "withdrawals.csv",
+        ["shop", "withdrawal_id", f"created ({zone})", "type", "status", "currency", "amount"],
+        lambda w: [
+            w.shop.name,
+            w.tiktok_id,
+            export_time(w.create_time),
+            w.type,
+            w.status,
+            w.currency,
+            w.amount,
         ],
     )
 

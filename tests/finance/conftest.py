@@ -9,7 +9,7 @@ from shops.sync import sync_request, sync_run
 from tests.mirror.conftest import connect_shop, point_settings_at, sandbox_factory, small_config
 
 __all__ = ["sandbox_factory"]
-FINANCE = ("statements", "payments", "order_settlements", "unsettled")
+FINANCE = ("statements", "payments", "withdrawals", "order_settlements", "unsettled")
 MIRROR = ("products", "orders", "packages", "returns", "cancellations")
 
 

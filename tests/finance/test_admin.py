@@ -9,12 +9,19 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from finance.models import Payment, SkuTransaction, Statement, StatementTransaction, UnsettledOrder
+from finance.models import (
+    Payment,
+    SkuTransaction,
+    Statement,
+    StatementTransaction,
+    UnsettledOrder,
+    Withdrawal,
+)
 from shops.models import SyncRun
 from tests.factories import make_order, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
-MODELS = [Statement, Payment, StatementTransaction, SkuTransaction, UnsettledOrder]
+MODELS = [Statement, Payment, StatementTransaction, SkuTransaction, UnsettledOrder, Withdrawal]
 
 
 def url(model, view: str, *args) -> str:
@@ -40,6 +47,7 @@ def rows():
             shop=shop, order=order, order_tiktok_id=order.tiktok_id, synced_at=now
         ),
         UnsettledOrder: UnsettledOrder.objects.create(shop=shop, tiktok_id=order.tiktok_id),
+        Withdrawal: Withdrawal.objects.create(shop=shop, tiktok_id="w1", type="WITHDRAW"),
     }
 
 

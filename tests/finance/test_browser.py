@@ -24,6 +24,14 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
+def htmx_idle(page: Page) -> None:
+    """No htmx request in flight and no swap settling: the form on the page is the last one."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    page.wait_for_load_state("networkidle")
+
+
 def test_filter_statements_open_one_and_follow_a_difference(
     live_server, page: Page, settings, sandbox_factory
 ):
@@ -60,10 +68,10 @@ def test_filter_statements_open_one_and_follow_a_difference(
     # The day of a statement that settled an order with a difference.
     page.get_by_label("Transactions").select_option("")
     expect(page).not_to_have_url(re.compile(r"sums=off"))
-    page.wait_for_load_state("networkidle")
+    htmx_idle(page)
     page.get_by_label("From", exact=True).fill(day)
     expect(page).to_have_url(re.compile(rf"date_from={day}"))
-    page.wait_for_load_state("networkidle")  # the swapped-in form, before typing into it
+    htmx_idle(page)  # the swapped-in form, before typing into it
     page.get_by_label("To", exact=True).fill(day)
     expect(page).to_have_url(re.compile(rf"date_to={day}"))
     expect(page.get_by_test_id("statement-row")).to_have_count(1)
@@ -87,7 +95,7 @@ def test_filter_statements_open_one_and_follow_a_difference(
     page.goto(live_server.url + "/finance/differences/")
     expect(page.get_by_test_id("difference-row").first).to_be_visible()
     shot(page, "5-differences")
-    for path in ("payments/", "unsettled/", "analytics/"):
+    for path in ("payments/", "withdrawals/", "unsettled/", "analytics/"):
         page.goto(live_server.url + "/finance/" + path)
         shot(page, "6-" + path.strip("/"))
     page.goto(live_server.url + "/")

@@ -15,6 +15,7 @@ from finance.models import (
     Statement,
     StatementTransaction,
     UnsettledOrder,
+    Withdrawal,
 )
 from finance.reconciliation import Component, State
 from shops.models import SyncRun
@@ -93,6 +94,8 @@ def _payments_unsettled_and_sku_settlements(mirrored):
     for tx in StatementTransaction.objects.filter(shop=shop, type="ORDER")[:40]:
         skus = SkuTransaction.objects.filter(shop=shop, order_tiktok_id=tx.order_tiktok_id)
         assert skus.aggregate(s=Sum("settlement_amount"))["s"] == tx.settlement_amount
+    withdrawn = dict(Withdrawal.objects.filter(shop=shop).values_list("create_time", "amount"))
+    assert withdrawn == dict(payments.values_list("create_time", "amount"))
     unsettled = UnsettledOrder.objects.filter(shop=shop)
     assert unsettled.exists()
     assert not unsettled.filter(tiktok_id__in=settled_orders).exists()
@@ -108,6 +111,7 @@ def _an_incremental_run_rereads_little_and_changes_nothing(mirrored):
     # Two weeks of statements in one page, none of them re-read; nothing new per order.
     assert again["statements"].requests == 1
     assert again["order_settlements"].requests == 0
+    assert again["withdrawals"].requests == 1
     after = list(StatementTransaction.objects.order_by("pk").values_list("pk", "settlement_amount"))
     assert after == before
 

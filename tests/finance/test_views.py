@@ -15,6 +15,7 @@ from finance.filters import (
     PaymentFilterSet,
     StatementFilterSet,
     UnsettledFilterSet,
+    WithdrawalFilterSet,
 )
 from finance.models import OrderSettlement, Statement
 from tests.factories import make_order, make_shop, make_user
@@ -24,6 +25,7 @@ HTMX = {"HX-Request": "true"}
 LISTS = [
     ("finance", StatementFilterSet),
     ("finance-payments", PaymentFilterSet),
+    ("finance-withdrawals", WithdrawalFilterSet),
     ("finance-unsettled", UnsettledFilterSet),
     ("finance-differences", DifferenceFilterSet),
 ]

@@ -563,3 +563,58 @@ def unsettled_orders(ctx: Ctx) -> dict[str, Any]:
             }
         )
     return {"orders": orders, "next_page_token": token, "total_count": total}
+
+
+WITHDRAWAL_TYPES = ("WITHDRAW", "SETTLE", "TRANSFER", "REVERSE", "PAYMENT", "REFUND")
+
+
+@api("GET", "/finance/{v}/withdrawals", scope="seller.finance.info")
+def withdrawals(ctx: Ctx) -> dict[str, Any]:
+    """Get Withdrawals: one WITHDRAW to the bank per weekly payment; `types` is required.
+
+    That each payment shows as one WITHDRAW of its amount is this sandbox's choice (UNVERIFIED).
+    """
+    shop = ctx.require_shop()
+    types = [t for t in (ctx.q.get("types") or "").split(",") if t]
+    if not types or any(t not in WITHDRAWAL_TYPES for t in types):
+        raise SandboxError(
+            36009004, "Invalid parameter. `types` is required: " + ", ".join(WITHDRAWAL_TYPES)
+        )
+    size = ctx.page_size(1, 100, default=20)
+    lo = ctx.int_field(ctx.q, "create_time_ge")
+    hi = ctx.int_field(ctx.q, "create_time_lt")
+    fingerprint = filter_hash(["withdrawals", sorted(types), lo, hi, shop.no])
+    after, _total = ctx.cursor(fingerprint)
+    first, last = _days(ctx, shop)
+    weeks = []
+    if "WITHDRAW" in types:
+        for week in range((first - 3) // 7, (last - 3) // 7 + 1):
+            created = ((week + 1) * 7 + 3) * DAY
+            if created > ctx.store.now() or (lo is not None and created < lo):
+                continue
+            if hi is not None and created >= hi:
+                continue
+            weeks.append(week)
+    total = len(weeks)
+    if after is not None:
+        weeks = [w for w in weeks if w > after]
+    page = weeks[:size]
+    rows = []
+    for week in page:
+        days = [d for d in range(week * 7 + 3, week * 7 + 10) if first <= d <= last]
+        amount = sum(
+            (Decimal(_statement(ctx, shop, d)["settlement_amount"]) for d in days), Decimal(0)
+        )
+        created = ((week + 1) * 7 + 3) * DAY
+        rows.append(
+            {
+                "id": f"83{shop.no:03d}{week:07d}{(week * 11 + shop.salt) % 1000000:06d}",
+                "type": "WITHDRAW",
+                "amount": money(amount),
+                "currency": shop.currency,
+                "status": "SUCCESS" if created + 3600 <= ctx.store.now() else "PROCESSING",
+                "create_time": created,
+            }
+        )
+    token = ctx.next_token(page[-1], total, fingerprint, len(weeks) > size) if page else ""
+    return {"withdrawals": rows, "next_page_token": token, "total_count": total}
