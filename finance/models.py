@@ -249,10 +249,14 @@ class UnsettledOrder(MirroredModel):
         return self.tiktok_id
 
 
-from finance.reconciliation import OrderSettlement  # noqa: E402  (a proxy model: registered here)
+from finance.reconciliation import (  # noqa: E402  (registered here)
+    OrderSettlement,
+    OrderSettlementSums,
+)
 
 __all__ = [
     "OrderSettlement",
+    "OrderSettlementSums",
     "Payment",
     "SkuTransaction",
     "Statement",

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Abs, Coalesce
 
 from orders.models import Order, OrderStatus
-
-REFUNDED_STATUSES = ("RETURN_OR_REFUND_REQUEST_COMPLETE", "CANCELLATION_REQUEST_SUCCESS")
 
 
 class State(models.TextChoices):
@@ -40,56 +37,102 @@ class Component(models.TextChoices):
 MONEY: models.DecimalField = models.DecimalField(max_digits=16, decimal_places=2)
 ZERO = Value(0, output_field=MONEY)
 
-# The order's settling transactions (ORDER rows; adjustments reference it separately).
-_TX = """
+# Per settled order: the sums of its ORDER transactions, its first statement's time, and the
+# subtotal of lines refunded before and after that time. One set-based view (migration
+# 0002): a grouped pass over the transactions, joined once to the orders, instead of a
+# correlated subquery per order and amount.
+SETTLEMENT_SUMS_VIEW = """
+create or replace view finance_ordersettlementsums as
+with tx as (
+    select t.order_id,
+           min(s.statement_time) as settled_at,
+           sum(t.revenue_amount) as settled_revenue,
+           sum(t.fee_tax_amount) as settled_fee,
+           sum(t.shipping_cost_amount) as settled_shipping,
+           sum(t.adjustment_amount) as settled_adjustment,
+           sum(t.settlement_amount) as settled_amount,
+           sum(t.customer_paid_shipping_amount) as settled_paid_shipping,
+           sum(coalesce(t.revenue_amount, 0) + coalesce(t.fee_tax_amount, 0)
+               + coalesce(t.shipping_cost_amount, 0) + coalesce(t.adjustment_amount, 0))
+               as settled_parts
     from finance_statementtransaction t
-    where t.order_id = orders_order.id and t.type = 'ORDER'
+    join finance_statement s on s.id = t.statement_id
+    where t.type = 'ORDER' and t.order_id is not null
+    group by t.order_id
+),
+refunds as (
+    select a.order_id, a.update_time, sum(ol.sale_price) as amount
+    from (select order_id, lines, update_time from fulfillment_return
+          where status = 'RETURN_OR_REFUND_REQUEST_COMPLETE' and order_id is not null
+          union all
+          select order_id, lines, update_time from fulfillment_cancellation
+          where status = 'CANCELLATION_REQUEST_SUCCESS' and order_id is not null) a
+    cross join lateral jsonb_array_elements(a.lines) l
+    join orders_orderline ol
+      on ol.order_id = a.order_id and ol.tiktok_id = l ->> 'order_line_item_id'
+    group by a.order_id, a.update_time
+)
+select tx.order_id, tx.settled_at, tx.settled_revenue, tx.settled_fee, tx.settled_shipping,
+       tx.settled_adjustment, tx.settled_amount, tx.settled_paid_shipping, tx.settled_parts,
+       coalesce(sum(r.amount) filter (where r.update_time < tx.settled_at), 0)
+           as refunded_before,
+       coalesce(sum(r.amount) filter (where r.update_time >= tx.settled_at), 0)
+           as refunded_after
+from tx
+left join refunds r on r.order_id = tx.order_id
+group by tx.order_id, tx.settled_at, tx.settled_revenue, tx.settled_fee, tx.settled_shipping,
+         tx.settled_adjustment, tx.settled_amount, tx.settled_paid_shipping, tx.settled_parts
 """
-_SETTLED_AT = f"""
-    (select min(s.statement_time) from finance_statement s
-     where s.id in (select t.statement_id {_TX}))
-"""  # noqa: S608 (constant text, no input)
 
 
-def _tx_sum(expression: str) -> RawSQL:
-    return RawSQL(f"(select sum({expression}) {_TX})", [], output_field=MONEY)  # noqa: S611
+class OrderSettlementSums(models.Model):
+    """A row of the view above: how one settled order settled, summed (read-only)."""
+
+    order = models.OneToOneField(
+        Order,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="settlement_sums",
+    )
+    settled_at = models.DateTimeField(null=True)
+    settled_revenue = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    settled_fee = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    settled_shipping = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    settled_adjustment = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    settled_amount = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    settled_paid_shipping = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    settled_parts = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    refunded_before = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+    refunded_after = models.DecimalField(max_digits=16, decimal_places=2, null=True)
+
+    class Meta:
+        managed = False
+        db_table = "finance_ordersettlementsums"
+
+    def __str__(self) -> str:
+        return f"settlement of order {self.pk}"
 
 
-def _refunded(when: str) -> RawSQL:
-    """Subtotal of the order's lines refunded before (or after) it settled."""
-    sql = f"""
-        (select coalesce(sum(ol.sale_price), 0)
-         from (select r.lines, r.update_time from fulfillment_return r
-               where r.order_id = orders_order.id and r.status = any(%s)
-               union all
-               select c.lines, c.update_time from fulfillment_cancellation c
-               where c.order_id = orders_order.id and c.status = any(%s)) a
-         cross join lateral jsonb_array_elements(a.lines) l
-         join orders_orderline ol
-           on ol.order_id = orders_order.id and ol.tiktok_id = l ->> 'order_line_item_id'
-         where a.update_time {when} {_SETTLED_AT})
-    """  # noqa: S608 (constant text; `when` is "<" or ">=")
-    statuses = list(REFUNDED_STATUSES)
-    return RawSQL(sql, [statuses, statuses], output_field=MONEY)  # noqa: S611
+SUMS = (
+    "settled_at",
+    "settled_revenue",
+    "settled_fee",
+    "settled_shipping",
+    "settled_adjustment",
+    "settled_amount",
+    "settled_paid_shipping",
+    "settled_parts",
+)
 
 
 class OrderSettlementQuerySet(models.QuerySet):
     def reconciled(self) -> OrderSettlementQuerySet:
         """Orders that became sales, each with expected and settled amounts, differences, state."""
         queryset = self.exclude(status__in=(OrderStatus.UNPAID, OrderStatus.CANCELLED)).annotate(
-            settled_at=RawSQL(_SETTLED_AT, [], output_field=models.DateTimeField()),  # noqa: S611
-            settled_revenue=_tx_sum("t.revenue_amount"),
-            settled_fee=_tx_sum("t.fee_tax_amount"),
-            settled_shipping=_tx_sum("t.shipping_cost_amount"),
-            settled_adjustment=_tx_sum("t.adjustment_amount"),
-            settled_amount=_tx_sum("t.settlement_amount"),
-            settled_paid_shipping=_tx_sum("t.customer_paid_shipping_amount"),
-            settled_parts=_tx_sum(
-                "coalesce(t.revenue_amount, 0) + coalesce(t.fee_tax_amount, 0)"
-                " + coalesce(t.shipping_cost_amount, 0) + coalesce(t.adjustment_amount, 0)"
-            ),
-            refunded_before=_refunded("<"),
-            refunded_after=_refunded(">="),
+            **{name: F(f"settlement_sums__{name}") for name in SUMS},
+            refunded_before=Coalesce(F("settlement_sums__refunded_before"), ZERO),
+            refunded_after=Coalesce(F("settlement_sums__refunded_after"), ZERO),
         )
         queryset = queryset.annotate(
             expected_revenue=Coalesce(F("sub_total"), ZERO) - F("refunded_before"),
