@@ -18,8 +18,11 @@ from finance.models import (
     Withdrawal,
 )
 from finance.reconciliation import Component, State
+from shops.gateway import client_for_shop
 from shops.models import SyncRun
 from tests.finance.conftest import FINANCE, run
+from tiktok.client import GET_WITHDRAWALS
+from tiktok.errors import ApiError
 from tiktok.sandbox.endpoints.finance import seeded_differences
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +97,9 @@ def _payments_unsettled_and_sku_settlements(mirrored):
     for tx in StatementTransaction.objects.filter(shop=shop, type="ORDER")[:40]:
         skus = SkuTransaction.objects.filter(shop=shop, order_tiktok_id=tx.order_tiktok_id)
         assert skus.aggregate(s=Sum("settlement_amount"))["s"] == tx.settlement_amount
+    with pytest.raises(ApiError) as no_types:  # Get Withdrawals requires `types`
+        client_for_shop(shop).call(GET_WITHDRAWALS, query={"page_size": 10})
+    assert no_types.value.code == 36009004
     withdrawn = dict(Withdrawal.objects.filter(shop=shop).values_list("create_time", "amount"))
     assert withdrawn == dict(payments.values_list("create_time", "amount"))
     unsettled = UnsettledOrder.objects.filter(shop=shop)
