@@ -338,8 +338,7 @@ def command_claim(*, shop_id: int | None = None) -> Claimed | None:
         if shop_id is not None:
             queryset = queryset.filter(shop_id=shop_id)
         command = (
-            queryset.select_related("shop__authorization")
-            .select_for_update(skip_locked=True, of=("self",))
+            queryset.select_for_update(skip_locked=True, of=("self",))
             .order_by("next_attempt_at", "id")
             .first()
         )
@@ -573,7 +572,7 @@ def _record(claimed: Claimed, kind: CommandKind, record: _Record) -> Command:
     error = record.error
     with transaction.atomic():
         command = (
-            Command.objects.select_for_update()
+            Command.objects.select_for_update(of=("self",))
             .select_related("shop", "actor")
             .get(pk=claimed.command.pk)
         )
