@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Min, Sum
+from django.db import connection
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -33,14 +34,23 @@ def _product_url(command: Command) -> str:
     return f"{reverse('products')}?{query}"
 
 
-def _refresh_product_totals(product_ids: list[int]) -> None:
+_TOTALS = """
+    update catalog_product p
+       set price_min = t.low, price_max = t.high, stock_total = coalesce(t.stock, 0)
+      from (select product_id, min(price) low, max(price) high, sum(stock_total) stock
+              from catalog_sku
+             where deleted_at is null
+               and product_id = (select id from catalog_product
+                                  where shop_id = %s and tiktok_id = %s)
+             group by product_id) t
+     where p.id = t.product_id
+"""
+
+
+def _refresh_product_totals(command: Command) -> None:
     """Keep the list's price range and stock totals in step with the SKUs just changed."""
-    for product_id in product_ids:
-        live = Sku.objects.filter(product_id=product_id, deleted_at__isnull=True)
-        totals = live.aggregate(low=Min("price"), high=Max("price"), stock=Sum("stock_total"))
-        Product.objects.filter(pk=product_id).update(
-            price_min=totals["low"], price_max=totals["high"], stock_total=totals["stock"] or 0
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS, [command.shop_id, command.desired["product_id"]])
 
 
 class SetPrices(CommandKind):
@@ -88,12 +98,7 @@ class SetPrices(CommandKind):
             if entry.get("list_price"):
                 fields["list_price"] = Decimal(entry["list_price"])
             Sku.objects.filter(shop_id=command.shop_id, tiktok_id=entry["sku_id"]).update(**fields)
-        product_ids = list(
-            Product.objects.filter(
-                shop_id=command.shop_id, tiktok_id=command.desired["product_id"]
-            ).values_list("pk", flat=True)
-        )
-        _refresh_product_totals(product_ids)
+        _refresh_product_totals(command)
 
     def target_url(self, command: Command) -> str | None:
         return _product_url(command)
@@ -165,13 +170,7 @@ class SetStock(CommandKind):
                     )
             total = Inventory.objects.filter(sku_id=sku_pk).aggregate(n=Sum("quantity"))["n"]
             Sku.objects.filter(pk=sku_pk).update(stock_total=total or 0)
-        _refresh_product_totals(
-            list(
-                Product.objects.filter(
-                    shop_id=command.shop_id, tiktok_id=command.desired["product_id"]
-                ).values_list("pk", flat=True)
-            )
-        )
+        _refresh_product_totals(command)
 
     def target_url(self, command: Command) -> str | None:
         return _product_url(command)

@@ -633,7 +633,8 @@ def _record(claimed: Claimed, kind: CommandKind, record: _Record) -> Command:
 
 
 def _store_items(command: Command, items: Sequence[ItemOutcome]) -> None:
-    CommandItem.objects.filter(command=command).delete()
+    if command.attempts + command.checks > 1:  # an earlier attempt may have left its verdicts
+        CommandItem.objects.filter(command=command).delete()
     CommandItem.objects.bulk_create(
         CommandItem(
             command=command,
