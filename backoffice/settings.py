@@ -266,6 +266,8 @@ COMMAND_RETRY_MAX_SECONDS = env.float("COMMAND_RETRY_MAX_SECONDS", default=60.0)
 # COMMAND_WORK_SECONDS (well under JOB_TIMEOUT) and the minute schedule picks up the rest.
 COMMAND_IDLE_WAIT_SECONDS = env.float("COMMAND_IDLE_WAIT_SECONDS", default=20.0)
 COMMAND_WORK_SECONDS = env.float("COMMAND_WORK_SECONDS", default=300.0)
+# How often a worker looks for running commands past their lease (they are rare).
+COMMAND_LOST_CHECK_SECONDS = 2.0
 
 # --- logging ------------
 LOGGING = {

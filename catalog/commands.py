@@ -47,6 +47,14 @@ _TOTALS = """
 """
 
 
+_SKU_PRICES = """
+    update catalog_sku s
+       set price = v.price, list_price = coalesce(v.list_price, s.list_price)
+      from (values {values}) as v(tiktok_id, price, list_price)
+     where s.shop_id = %s and s.tiktok_id = v.tiktok_id
+"""
+
+
 def _refresh_product_totals(command: Command) -> None:
     """Keep the list's price range and stock totals in step with the SKUs just changed."""
     with connection.cursor() as cursor:
@@ -91,13 +99,16 @@ class SetPrices(CommandKind):
 
     def apply(self, command: Command, outcome: Outcome | None, checked: Checked | None) -> None:
         took = outcome.succeeded_ids if outcome is not None else None
-        for entry in command.desired["skus"]:
-            if took is not None and entry["sku_id"] not in took:
-                continue
-            fields: dict[str, Any] = {"price": Decimal(entry["price"])}
-            if entry.get("list_price"):
-                fields["list_price"] = Decimal(entry["list_price"])
-            Sku.objects.filter(shop_id=command.shop_id, tiktok_id=entry["sku_id"]).update(**fields)
+        rows = [
+            (entry["sku_id"], Decimal(entry["price"]), entry.get("list_price"))
+            for entry in command.desired["skus"]
+            if took is None or entry["sku_id"] in took
+        ]
+        if rows:
+            values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(rows))
+            sql = _SKU_PRICES.replace("{values}", values)  # only placeholders go in
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [v for row in rows for v in row] + [command.shop_id])
         _refresh_product_totals(command)
 
     def target_url(self, command: Command) -> str | None:

@@ -391,13 +391,18 @@ class Command(models.Model):
             models.Index(fields=["actor", "-created_at", "-id"], name="command_actor_created"),
             models.Index(
                 fields=["next_attempt_at", "id"],
-                condition=models.Q(status__in=["queued", "running", "needs_check"]),
+                condition=models.Q(status__in=["queued", "needs_check"]),
                 name="command_due",
             ),
             models.Index(
                 fields=["shop", "target", "id"],
                 condition=models.Q(status__in=["queued", "running", "needs_check"]),
                 name="command_unfinished_target",
+            ),
+            models.Index(
+                fields=["lease_until"],
+                condition=models.Q(status="running"),
+                name="command_running_lease",
             ),
         ]
 
