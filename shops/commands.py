@@ -478,7 +478,16 @@ def _run_check(claimed: Claimed, kind: CommandKind, client: TikTokClient) -> _Re
     if checked.verdict == Verdict.NOT_DONE:
         return None
     if claimed.mode == Mode.VERIFY:
-        return None  # a repeatable write may simply be sent again
+        if command.checks >= MAX_CHECKS:
+            return None  # a repeatable write may be sent again; it is just not sent blind early
+        # Not sent blind: TikTok may already have it, and we read again shortly.
+        return _Record(
+            status=Command.Status.QUEUED,
+            checked=checked,
+            verify_first=True,
+            error_message=checked.note,
+            next_attempt_at=timezone.now() + timedelta(seconds=_backoff(command.checks, None)),
+        )
     waiting = command.checks >= MAX_CHECKS
     note = checked.note or "TikTok's state does not tell whether the write took effect."
     return _Record(

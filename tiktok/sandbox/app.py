@@ -399,9 +399,9 @@ class SandboxApp:
             with self.store.lock:
                 self.store.tick()
                 write = None
-                if route.method != "GET":
-                    # documented on decisions as a query parameter; other writes carry it as a
-                    # header the product sends (see tiktok/client.py send())
+                if route.method != "GET" and not route.template.endswith("/search"):
+                    # searches are reads sent as POST; the key is documented on decisions as a
+                    # query parameter, other writes carry it as a header the product sends
                     key = req.query.get("idempotency_key") or req.header("x-idempotency-key")
                     write = self.store.count_write(route.template, key or "", req.path)
                 ctx = Ctx(self, req, route, params, version, rid)
