@@ -92,7 +92,8 @@ def package_ship(
     """Ask TikTok to ship one package with its own carrier (pickup in a slot, or drop-off)."""
     if handover_method not in HANDOVER_METHODS:
         raise ShipError("The handover method must be pickup or drop-off.")
-    if package.shipping_type and package.shipping_type != "TIKTOK":
+    shipping_type = package.shipping_type or (package.order.shipping_type if package.order else "")
+    if shipping_type and shipping_type != "TIKTOK":
         raise ShipError("This package is shipped by the seller: add its tracking instead.")
     if package.status in SHIPPED_STATUSES:
         raise ShipError("This package has already been shipped.")

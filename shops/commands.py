@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 USABLE_AUTHORIZATION = (Authorization.Status.ACTIVE, Authorization.Status.EXPIRING)
 # A check that cannot tell for sure is repeated this often before it waits for a person.
-MAX_CHECKS = 5
+MAX_CHECKS = 8
 # How long a command the shop cannot run now (missing permission) waits before trying again.
 HOLD_SECONDS = 600
 
@@ -473,6 +473,9 @@ def _run_check(claimed: Claimed, kind: CommandKind, client: TikTokClient) -> _Re
         if error.kind in (ErrorKind.NEEDS_REAUTHORIZATION, ErrorKind.MISSING_SCOPE):
             return _stopped(command, error, back_to=_after_check_status(claimed))
         checked = Checked(Verdict.UNKNOWN, note=f"Reading TikTok's state failed: {_message(error)}")
+    except Exception as error:
+        logger.exception("check of command %s (%s) failed", command.pk, command.kind)
+        checked = Checked(Verdict.UNKNOWN, note=f"Reading TikTok's state failed: {_message(error)}")
     if checked.verdict == Verdict.DONE:
         return _Record(status=Command.Status.SUCCEEDED, checked=checked)
     if checked.verdict == Verdict.NOT_DONE:
@@ -726,7 +729,11 @@ def commands_work(
             if shop.pk not in clients:
                 with contextlib.suppress(ShopNotConnected):  # command_execute holds it then
                     clients[shop.pk] = client_for_shop(shop, retry=NO_RETRIES)
-            command_execute(claimed, client=clients.get(shop.pk))
+            try:
+                command_execute(claimed, client=clients.get(shop.pk))
+            except Exception:
+                # Left running: its lease runs out and it is taken again (and read back first).
+                logger.exception("command %s broke the runner", claimed.command.pk)
             done += 1
             continue
         wait = _seconds_to_next(shop_id)
