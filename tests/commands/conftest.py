@@ -17,11 +17,30 @@ from tiktok.sandbox import start_in_thread
 from tiktok.sandbox.server import SandboxHandle
 
 
-@pytest.fixture
-def sandbox():
+@pytest.fixture(scope="session")
+def commands_sandbox():
     handle = start_in_thread(small_config(orders=60))
     yield handle
     handle.stop()
+
+
+@pytest.fixture
+def sandbox(commands_sandbox):
+    """The session's sandbox, regenerated from its seed with no faults and no tokens."""
+    ctl(commands_sandbox, "POST", "reset")
+    ctl(
+        commands_sandbox,
+        "POST",
+        "faults",
+        error_rate=0,
+        unavailable_rate=0,
+        rate_429=0,
+        drop_rate=0,
+        malformed_rate=0,
+        latency_ms=0,
+        clear=True,
+    )
+    return commands_sandbox
 
 
 def mirror_products(shop: Shop) -> None:
