@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from shops.models import AuditEntry, Authorization, Shop, SyncRun, SyncState, WebhookEvent
+from shops.models import (
+    AuditEntry,
+    Authorization,
+    Command,
+    CommandItem,
+    Shop,
+    SyncRun,
+    SyncState,
+    WebhookEvent,
+)
 
 TOKEN_FIELDS = ("access_token_encrypted", "refresh_token_encrypted")
 
@@ -65,3 +74,27 @@ class SyncRunAdmin(admin.ModelAdmin):
 class SyncStateAdmin(admin.ModelAdmin):
     list_display = ("shop", "resource", "watermark")
     list_select_related = ("shop",)
+
+
+class CommandItemInline(admin.TabularInline):
+    model = CommandItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ("item_id", "ok", "code", "message", "detail")
+
+
+@admin.register(Command)
+class CommandAdmin(admin.ModelAdmin):
+    """Read-only: a command's key and desired state are what was sent; fix data by new commands."""
+
+    list_display = ("created_at", "shop", "kind", "target_label", "status", "attempts", "actor")
+    list_filter = ("status", "kind")
+    search_fields = ("target", "target_label", "idempotency_key", "reason", "actor__username")
+    list_select_related = ("shop", "actor")
+    inlines = [CommandItemInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -203,3 +203,15 @@ def test_a_held_shop_is_named_at_the_top(client, setup):
     body = client.get(reverse("activity")).content.decode()
     assert "Changes for <strong>Lumen Home</strong> are on hold" in body
     assert "needs re-authorization" in body
+
+
+def test_staff_can_read_commands_in_the_admin_but_not_edit_them(client, setup):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("root", password="x-very-long-pass")
+    client.force_login(staff)
+    listing = client.get("/admin/shops/command/", {"q": "Blue"})
+    assert listing.status_code == 200 and "Blue mug" in listing.content.decode()
+    detail = client.get(f"/admin/shops/command/{setup['failed'].pk}/change/")
+    assert detail.status_code == 200 and "Save" not in detail.content.decode()
+    assert client.get("/admin/shops/command/add/").status_code == 403
