@@ -56,18 +56,21 @@ def plan(changes: int, round_no: int) -> list[tuple[Any, dict[str, Decimal]]]:
         nth = i // PRODUCTS
         price = Decimal("10.00") + Decimal(round_no) + Decimal(i % 97) / 100
         per_product.setdefault(product.pk, []).append((skus[nth % len(skus)], price))
-    commands: list[tuple[Any, dict[str, Decimal]]] = []
+    rounds: list[list[tuple[Any, dict[str, Decimal]]]] = []
     by_pk = {p.pk: p for p in products}
     for pk, sets in per_product.items():
-        batch: dict[str, Decimal] = {}
+        batches: list[dict[str, Decimal]] = [{}]
         for sku_id, price in sets:
-            if sku_id in batch:
-                commands.append((by_pk[pk], batch))
-                batch = {}
-            batch[sku_id] = price
-        if batch:
-            commands.append((by_pk[pk], batch))
-    return commands
+            if sku_id in batches[-1]:
+                batches.append({})
+            batches[-1][sku_id] = price
+        for n, batch in enumerate(batches):
+            if n == len(rounds):
+                rounds.append([])
+            rounds[n].append((by_pk[pk], batch))
+    # Round by round, as a change set lists its rows: every product's first command, then the
+    # second ones, so the runner can work many products at once from the start.
+    return [command for one_round in rounds for command in one_round]
 
 
 def create(commands: list[tuple[Any, dict[str, Decimal]]], user: Any) -> list[int]:
@@ -152,8 +155,9 @@ def push(
     pool = Workers(url, shop, workers)
     started = time.perf_counter()
     ids = create(commands, user)
-    while Command.objects.filter(pk__in=ids).unfinished().exists():
-        time.sleep(0.02)
+    waiting = Command.objects.filter(shop=shop).unfinished()
+    while waiting.exists():
+        time.sleep(0.05)
     took = time.perf_counter() - started
     pool.stop()
     return ids, took
