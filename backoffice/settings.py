@@ -219,8 +219,13 @@ TIKTOK_WEBHOOK_EVENTS = env.list(
         "PRODUCT_CREATION",
     ],
 )
-# Jobs queued (with the shop's id) whenever a shop is connected or reconnected.
-SHOP_CONNECTED_JOBS = ["shops.tasks.register_webhooks", "shops.tasks.sync_connected_shop"]
+# Jobs queued (with the shop's id) whenever a shop is connected or reconnected; the last one
+# sends the changes that waited while the shop needed re-authorization.
+SHOP_CONNECTED_JOBS = [
+    "shops.tasks.register_webhooks",
+    "shops.tasks.sync_connected_shop",
+    "shops.tasks.run_commands",
+]
 # Largest webhook body accepted, in bytes.
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1_000_000)
 # Which job handles which webhook type (dotted paths, like middleware); shops handles 6 and 7.
@@ -253,6 +258,26 @@ SYNC_OVERLAP_MINUTES = env.int("SYNC_OVERLAP_MINUTES", default=10)
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
 # The dashboard counts SKUs with stock above zero but under this as low.
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+
+# Writes to TikTok: which command kind is which class (dotted paths, like SYNC_RESOURCES).
+COMMAND_KINDS: dict[str, str] = {
+    "catalog.set_prices": "catalog.commands.SetPrices",
+    "catalog.set_stock": "catalog.commands.SetStock",
+    "fulfillment.ship_package": "fulfillment.commands.ShipPackage",
+}
+# A running command whose worker has not recorded it after this long is taken over.
+COMMAND_LEASE_SECONDS = env.int("COMMAND_LEASE_SECONDS", default=120)
+# Attempts per command before it fails (a person's Retry starts the count again).
+COMMAND_MAX_ATTEMPTS = env.int("COMMAND_MAX_ATTEMPTS", default=6)
+# Back-off between attempts: doubling from the base, with jitter, up to the cap.
+COMMAND_RETRY_BASE_SECONDS = env.float("COMMAND_RETRY_BASE_SECONDS", default=1.0)
+COMMAND_RETRY_MAX_SECONDS = env.float("COMMAND_RETRY_MAX_SECONDS", default=60.0)
+# A worker waits this long for the next retry before handing back; one job works at most
+# COMMAND_WORK_SECONDS (well under JOB_TIMEOUT) and the minute schedule picks up the rest.
+COMMAND_IDLE_WAIT_SECONDS = env.float("COMMAND_IDLE_WAIT_SECONDS", default=20.0)
+COMMAND_WORK_SECONDS = env.float("COMMAND_WORK_SECONDS", default=300.0)
+# How often a worker looks for running commands past their lease (they are rare).
+COMMAND_LOST_CHECK_SECONDS = 2.0
 
 # --- logging ------------
 LOGGING = {

@@ -34,13 +34,13 @@ class PostgresRateLimiter:
         rate: float,
         *,
         alias: str = "default",
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
         self.alias = alias
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         # One connection per process, shared by its threads: the statement takes well under a
         # millisecond, so a lock costs nothing next to the requests it spaces out.
         self._lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shops import services, sync, tokens, webhooks
+from shops import commands, services, sync, tokens, webhooks
 from shops.models import SyncRun
 
 
@@ -24,3 +24,11 @@ def run_sync(run_id: int) -> str:
 
 def sync_connected_shop(shop_id: int) -> list[str]:
     return [run.status for run in sync.sync_shop(shop_id=shop_id, kind=SyncRun.Kind.FULL)]
+
+
+def run_commands(shop_id: int | None = None) -> int:
+    return commands.commands_work(shop_id=shop_id)
+
+
+def run_due_commands() -> int:
+    return commands.commands_enqueue_due()

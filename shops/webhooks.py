@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -70,33 +70,45 @@ def webhook_receive(*, raw_body: bytes, signature: str | None) -> Intake:
     return Intake(event=event, duplicate=False)
 
 
+# A claim older than this belongs to a worker that died: the event is taken again.
+CLAIM_LEASE = timedelta(minutes=10)
+DONE = (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED)
+
+
 def webhook_process(*, event_id: int) -> str:
-    """Run the handler for one stored event, once; return the event's resulting status."""
+    """Run the handler for one stored event, once; return the event's resulting status.
+
+    Claimed in one short transaction, handled with none open (handlers call TikTok, which can
+    back off and refresh tokens), recorded in a second.
+    """
+    now = timezone.now()
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
-        if event is None or event.status in (
-            WebhookEvent.Status.PROCESSED,
-            WebhookEvent.Status.IGNORED,
-        ):
-            return event.status if event else "locked"
+        if event is None:
+            return "locked"
+        if event.status in DONE:
+            return event.status
+        if event.claimed_at is not None and event.claimed_at > now - CLAIM_LEASE:
+            return "locked"  # another worker is handling it now
         event.attempts += 1
-        handler_path = settings.WEBHOOK_HANDLERS.get(event.type)
-        if handler_path is None:
-            event.status = WebhookEvent.Status.IGNORED
-        else:
-            try:
-                with transaction.atomic():
-                    import_string(handler_path)(event)
-            except Exception as error:
-                logger.exception("webhook %s (type %s) failed", event.notification_id, event.type)
-                event.status = WebhookEvent.Status.FAILED
-                event.error = f"{type(error).__name__}: {error}"[:2000]
-            else:
-                event.status = WebhookEvent.Status.PROCESSED
-                event.error = ""
-        event.processed_at = timezone.now()
-        event.save(update_fields=["status", "error", "attempts", "processed_at"])
-        return event.status
+        event.claimed_at = now
+        event.save(update_fields=["attempts", "claimed_at"])
+    handler_path = settings.WEBHOOK_HANDLERS.get(event.type)
+    status, error_text = WebhookEvent.Status.PROCESSED, ""
+    if handler_path is None:
+        status = WebhookEvent.Status.IGNORED
+    else:
+        try:
+            import_string(handler_path)(event)
+        except Exception as error:
+            logger.exception("webhook %s (type %s) failed", event.notification_id, event.type)
+            status = WebhookEvent.Status.FAILED
+            error_text = f"{type(error).__name__}: {error}"[:2000]
+    with transaction.atomic():
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            status=status, error=error_text, processed_at=timezone.now(), claimed_at=None
+        )
+    return status
 
 
 def _authorization_of(event: WebhookEvent) -> Authorization | None:
