@@ -576,7 +576,9 @@ def _retry(command: Command, error: BaseException, *, verify: bool) -> _Record:
         return _Record(
             status=Command.Status.FAILED,
             error=error,
-            error_message=f"Gave up after {attempts} attempts: {_message(error)}",
+            error_message=(
+                f"Gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {_message(error)}"
+            ),
         )
     return _Record(
         status=Command.Status.QUEUED,
