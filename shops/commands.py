@@ -263,7 +263,7 @@ def command_cancel(*, command: Command, actor: AbstractBaseUser) -> Command:
         command = Command.objects.select_for_update().get(pk=command.pk)
         if not command.can_cancel:
             raise CommandActionError(
-                "Only queued commands can be cancelled; this one is "
+                "Only queued or needs-check commands can be cancelled; this one is "
                 f"{command.get_status_display().lower()}."
             )
         command.status = Command.Status.CANCELLED
