@@ -263,7 +263,7 @@ def command_cancel(*, command: Command, actor: User) -> Command:
         command = Command.objects.select_for_update().get(pk=command.pk)
         if not command.can_cancel:
             raise CommandActionError(
-                "Only queued commands can be cancelled; this one is "
+                "Only queued or needs-check commands can be cancelled; this one is "
                 f"{command.get_status_display().lower()}."
             )
         command.status = Command.Status.CANCELLED
@@ -576,7 +576,9 @@ def _retry(command: Command, error: BaseException, *, verify: bool) -> _Record:
         return _Record(
             status=Command.Status.FAILED,
             error=error,
-            error_message=f"Gave up after {attempts} attempts: {_message(error)}",
+            error_message=(
+                f"Gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {_message(error)}"
+            ),
         )
     return _Record(
         status=Command.Status.QUEUED,

@@ -450,7 +450,8 @@ class Command(models.Model):
 
     @property
     def can_cancel(self) -> bool:
-        return self.status == self.Status.QUEUED
+        """Queued ones, and ones waiting for a person to check them on TikTok."""
+        return self.status in (self.Status.QUEUED, self.Status.NEEDS_CHECK)
 
 
 class CommandItem(models.Model):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 import pytest
 from django.utils import timezone
@@ -104,6 +102,3 @@ def live_product(shop: Shop, skus: int = 1) -> Product:
         .order_by("tiktok_id")
         .first()
     )
-
-
-Factory = Callable[..., Command]

@@ -47,7 +47,9 @@ def test_retry_a_failed_change_and_watch_it_succeed(live_server, page: Page, set
     page.get_by_role("link", name="Activity").click()
     row = page.locator(f"#command-{command.pk}")
     expect(row.get_by_test_id("command-status")).to_have_text("Failed")
-    expect(row.get_by_test_id("command-error")).to_contain_text("Gave up after 1 attempts")
+    expect(row.get_by_test_id("command-error")).to_contain_text(
+        "Gave up after 1 attempt: Too many requests"
+    )
     expect(row).to_contain_text("promo")
     page.get_by_label("Status").select_option("failed")
     expect(page).to_have_url(re.compile(r"/activity/\?.*status=failed"))

@@ -222,3 +222,15 @@ def test_staff_can_read_commands_in_the_admin_but_not_edit_them(client, setup):
     detail = client.get(f"/admin/shops/command/{setup['failed'].pk}/change/")
     assert detail.status_code == 200 and "Save" not in detail.content.decode()
     assert client.get("/admin/shops/command/add/").status_code == 403
+
+
+def test_a_command_waiting_for_a_check_can_be_cancelled_by_its_author(client, setup):
+    queued = setup["queued"]
+    Command.objects.filter(pk=queued.pk).update(status=Command.Status.NEEDS_CHECK)
+    client.force_login(setup["bob"])
+    body = client.get(reverse("activity")).content.decode()
+    assert "reading its state back" in body
+    response = client.post(reverse("activity-action", args=[queued.pk, "cancel"]), follow=True)
+    assert "was cancelled" in response.content.decode()
+    queued.refresh_from_db()
+    assert queued.status == Command.Status.CANCELLED
