@@ -12,13 +12,14 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from backoffice.dashboard import NOT_SALES, day_start
+from backoffice.dashboard import FAILED_WRITES_DAYS, NOT_SALES, day_start
 from catalog.models import Sku
 from fulfillment.models import Cancellation, Return
 from orders.models import TO_SHIP, Order
-from shops.models import Shop, SyncRun
+from shops.models import Command, Shop, SyncRun
 from tests.factories import (
     make_cancellation,
+    make_command,
     make_order,
     make_product,
     make_return,
@@ -72,6 +73,19 @@ def world():
     shops[1].status = Shop.Status.NEEDS_REAUTHORIZATION
     shops[1].save()
     SyncRun.objects.create(shop=shops[2], resource="orders", kind="full", status="failed")
+    long_ago = timezone.now() - timedelta(days=FAILED_WRITES_DAYS + 1)
+    for shop, status, created in [
+        (shops[0], "failed", None),
+        (shops[1], "failed", None),
+        (shops[0], "partly_failed", None),
+        (shops[2], "needs_check", None),
+        (shops[0], "succeeded", None),
+        (shops[0], "failed", long_ago),  # history, not today's work
+        (hidden, "failed", None),  # another shop's
+    ]:
+        command = make_command(shop, status=status)
+        if created:
+            Command.objects.filter(pk=command.pk).update(created_at=created)
     return operator, shops
 
 
@@ -81,7 +95,7 @@ def test_dashboard_counts_match_direct_queries_and_link_to_their_lists(
     operator, shops = world
     client.force_login(operator)
     client.get(reverse("orders"))  # the session learns the display zone
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         page = client.get(reverse("dashboard"))
     assert page.status_code == 200
     ctx = page.context
@@ -127,6 +141,20 @@ def test_dashboard_counts_match_direct_queries_and_link_to_their_lists(
     )
     assert [s.pk for s in ctx["reauthorize"]] == [shops[1].pk]
     assert [s.pk for s in ctx["failing"]] == [shops[2].pk]
+    recent = Command.objects.filter(
+        shop__in=shops, created_at__gte=now - timedelta(days=FAILED_WRITES_DAYS)
+    )
+    assert (
+        ctx["writes"]
+        == {
+            status: recent.filter(status=status).count()
+            for status in ("failed", "partly_failed", "needs_check")
+        }
+        == {"failed": 2, "partly_failed": 1, "needs_check": 1}
+    )
+    body = page.content.decode()
+    assert 'href="/activity/?status=failed"' in body
+    assert 'href="/activity/?status=needs_check"' in body
     # Charts: per shop and currency per day, equal to a direct aggregate; never the hidden shop.
     start = day_start(ctx["days"][0])
     sales = (
