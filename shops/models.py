@@ -190,6 +190,8 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        # Signed, but with values we cannot store (answered 400, never processed).
+        REJECTED = "rejected", "Rejected"
 
     notification_id = models.CharField(max_length=64, unique=True)
     type = models.PositiveSmallIntegerField(db_index=True)
@@ -200,6 +202,9 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
+    raw_body = models.TextField(
+        blank=True, help_text="The body of a rejected event as received (shortened)."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from shops.htmx import with_toast
 from shops.models import AuditEntry, Shop, SyncRun
 from shops.roles import is_admin
 from shops.webhooks import WebhookRejected, webhook_receive
+from shops.worker import worker_status
 
 
 def shops_page(request: HttpRequest) -> HttpResponse:
@@ -41,8 +43,17 @@ def shops_page(request: HttpRequest) -> HttpResponse:
             "can_connect": admin,
             "audit": audit,
             "webhooks_on": bool(settings.TIKTOK_WEBHOOK_URL),
+            "worker_problem": _worker_problem(),
         },
     )
+
+
+def _worker_problem() -> str:
+    """What is wrong with the background worker, in plain words ('' when it takes jobs)."""
+    try:
+        return worker_status().problem_text
+    except DatabaseError:
+        return "Cannot tell whether the worker runs: the database is not answering"
 
 
 def _attach_sync(shops: list[Shop]) -> None:
@@ -58,7 +69,9 @@ def shop_sync(request: HttpRequest, shop_id: int) -> HttpResponse:
     """The mirror's state for one shop (htmx partial, polled while a run is active)."""
     shop = get_shop_or_404(request.user, pk=shop_id)
     _attach_sync([shop])
-    return render(request, "shops/shops.html#sync", {"shop": shop})
+    return render(
+        request, "shops/shops.html#sync", {"shop": shop, "worker_problem": _worker_problem()}
+    )
 
 
 @require_GET
@@ -81,7 +94,9 @@ def shop_sync_retry(request: HttpRequest, shop_id: int, resource: str) -> HttpRe
         sync.sync_retry(shop_id=shop.pk, resource=resource)
         message, level = f"{resource.title()} of {shop.name} will sync again.", "info"
     _attach_sync([shop])
-    response = render(request, "shops/shops.html#sync", {"shop": shop})
+    response = render(
+        request, "shops/shops.html#sync", {"shop": shop, "worker_problem": _worker_problem()}
+    )
     return with_toast(response, message, level)
 
 
@@ -167,9 +182,11 @@ def shop_members(request: HttpRequest, shop_id: int) -> HttpResponse:
 @login_not_required
 @require_POST
 def tiktok_webhook(request: HttpRequest) -> HttpResponse:
-    """TikTok's push: 200 with an empty body fast; 401 for a bad signature (nothing stored)."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.WEBHOOK_MAX_BYTES:
+    """TikTok's push: 200 with an empty body fast; 401/400/413 for anything else, never a 5xx."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isascii() or not declared.isdigit():
+        return HttpResponse(status=400)
+    if len(declared) > 12 or int(declared) > settings.WEBHOOK_MAX_BYTES:
         return HttpResponse(status=413)
     body = request.body
     if len(body) > settings.WEBHOOK_MAX_BYTES:
