@@ -2,4 +2,6 @@ from shops.scheduling import Every
 
 SCHEDULES = [
     Every(name="refresh-expiring-tokens", func="shops.tasks.refresh_expiring_tokens", minutes=15),
+    # Proves jobs are being taken even where the worker runs without `run_worker`'s canaries.
+    Every(name="worker-canary", func="shops.tasks.worker_canary", minutes=1),
 ]
