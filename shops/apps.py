@@ -8,6 +8,7 @@ class ShopsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from shops import checks  # noqa: F401  (registers the deploy checks)
         from shops.scheduling import sync_schedules_after_migrate
 
         post_migrate.connect(sync_schedules_after_migrate, sender=self)
