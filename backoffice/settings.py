@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backoffice.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -128,9 +129,9 @@ AXES_LOCKOUT_CALLABLE = "backoffice.auth.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "backoffice.auth.client_address"
 AXES_USERNAME_CALLABLE = "backoffice.auth.attempted_username"
 AXES_VERBOSE = False
-# Idle sessions end after this many seconds (each request moves the deadline).
+# Idle sessions end after this many seconds (requests move the deadline, at most once a minute:
+# backoffice.middleware.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 
 # --- i18n / time -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -217,15 +217,6 @@ def sync_shop_pending(*, shop_id: int) -> list[SyncRun]:
     return worked
 
 
-def _waits_for_earlier(run: SyncRun) -> bool:
-    """Whether a resource that must be mirrored first (e.g. products before orders) is due."""
-    order = resources()
-    earlier = order[: order.index(run.resource)] if run.resource in order else []
-    return SyncRun.objects.filter(
-        shop_id=run.shop_id, resource__in=earlier, status__in=ACTIVE
-    ).exists()
-
-
 def sync_resume_orphaned(*, queued_too: bool = False) -> int:
     """Queue again each shop's first unfinished run that no worker holds; return how many.
 
@@ -259,7 +250,7 @@ def sync_run(*, run_id: int, after_page: Callable[[SyncRun], None] | None = None
 
     A run that fails keeps its cursor: the next run of the resource resumes there. The watermark
     moves only when the last page was reached. `after_page` is called after each stored page.
-    A run whose earlier resources are still due stays queued (they are worked first).
+    Jobs reach it through `sync_shop_pending`, which keeps a shop's resources in order.
     """
     run = SyncRun.objects.select_related("shop__authorization").get(pk=run_id)
     if run.status not in ACTIVE:
@@ -268,7 +259,7 @@ def sync_run(*, run_id: int, after_page: Callable[[SyncRun], None] | None = None
         if not locked:
             return run
         run.refresh_from_db()
-        if run.status not in ACTIVE or _waits_for_earlier(run):
+        if run.status not in ACTIVE:
             return run
         state, fresh = _claim(run)
         _work(run, state, fresh, after_page)

@@ -41,8 +41,10 @@ class Intake:
 MAX_TYPE = 32767
 MAX_NOTIFICATION_ID = 64
 MAX_SHOP_ID = 32
-# Epoch seconds (or TikTok's milliseconds) from 2000 to 2100; anything else is not a send time.
-MIN_TIMESTAMP, MAX_TIMESTAMP = 946_684_800, 4_102_444_800
+# Epoch seconds up to the end of year 9999 (what a datetime holds), or TikTok's milliseconds
+# (as_time reads 10**12 and above as milliseconds).
+MAX_SECONDS = 253_402_300_799
+MILLIS_FROM = 10**12
 MAX_DEPTH = 32
 RAW_BODY_KEPT = 10_000
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -109,11 +111,9 @@ def _envelope(raw_body: bytes) -> dict[str, Any]:
     _bounded_id(payload.get("tts_notification_id"), "tts_notification_id", MAX_NOTIFICATION_ID)
     _bounded_id(payload.get("shop_id"), "shop_id", MAX_SHOP_ID)
     timestamp = payload.get("timestamp")
-    if timestamp not in (None, "", 0):
-        seconds = _bounded_int(timestamp, "timestamp", 0, MAX_TIMESTAMP * 1000)
-        if seconds > MAX_TIMESTAMP:
-            seconds //= 1000  # milliseconds
-        if not MIN_TIMESTAMP <= seconds <= MAX_TIMESTAMP:
+    if timestamp not in (None, ""):
+        number = _bounded_int(timestamp, "timestamp", 0, MAX_SECONDS * 1000)
+        if MAX_SECONDS < number < MILLIS_FROM:
             raise WebhookPayloadError("`timestamp` is out of range")
     data = payload.get("data")
     if data is not None and not isinstance(data, dict | str):

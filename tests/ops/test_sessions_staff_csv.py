@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.listing import spreadsheet_safe
+from shops.accounts import SESSION_TOUCH_KEY
 from shops.models import WebhookEvent
 from tests.factories import make_user
 from tests.shops.helpers import make_authorization, make_shop
@@ -25,6 +26,10 @@ def test_sessions_end_after_eight_idle_hours_and_each_request_extends_them(clien
     session = Session.objects.get()
     left = session.expire_date - timezone.now()
     assert timedelta(hours=7, minutes=59) < left <= timedelta(hours=8)
+    # A minute later the next request moves the deadline (not on every request: no write).
+    session = client.session
+    session[SESSION_TOUCH_KEY] -= 61
+    session.save()
     Session.objects.update(expire_date=timezone.now() + timedelta(minutes=1))
     client.get(reverse("dashboard"))
     assert Session.objects.get().expire_date > timezone.now() + timedelta(hours=7)

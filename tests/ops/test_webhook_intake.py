@@ -91,6 +91,7 @@ HOSTILE_SIGNED = {
     "NUL escape in a key": json.dumps(event(data={"a\u0000": "1"})),
     "huge timestamp": json.dumps(event(timestamp=1e20)),
     "negative timestamp": json.dumps(event(timestamp=-5)),
+    "timestamp past the year 9999": json.dumps(event(timestamp=300_000_000_000)),
     "timestamp a word": json.dumps(event(timestamp="yesterday")),
     "deep nesting": "[" * 100_000,
     "nesting within the limit of JSON but not ours": json.dumps(
