@@ -72,9 +72,9 @@ def _app_environment(url: str, handle: Any, static_root: str) -> dict[str, str]:
     return env
 
 
-def start_app(env: dict[str, str], port: int) -> list[subprocess.Popen]:
-    """collectstatic, then the Procfile's web and worker commands."""
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env}
+def start_app(env: dict[str, str], port: int, log: Any) -> list[subprocess.Popen]:
+    """collectstatic, then the Procfile's web and worker commands (their output to `log`)."""
+    quiet = {"stdout": log, "stderr": subprocess.STDOUT, "cwd": ROOT, "env": env}
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], check=True, **quiet
     )
@@ -201,7 +201,11 @@ def offer_load(base: str, order_pks: list[int], queries: list[str], seconds: flo
         target=_operators, args=(base, order_pks, queries, seconds, RATE, seed, child)
     )
     process.start()
-    samples = parent.recv()
+    child.close()  # so a crashed operators process ends recv() instead of hanging it
+    try:
+        samples = parent.recv()
+    except EOFError:
+        raise SystemExit("the simulated operators stopped early (see above)") from None
     process.join()
     return samples
 
@@ -288,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as static_root:
-        processes = start_app(_app_environment(url, handle, static_root), port)
+    log_path = os.path.join(tempfile.gettempdir(), "benchmarks-load-app.log")
+    print(f"app output: {log_path}", flush=True)
+    with tempfile.TemporaryDirectory() as static_root, open(log_path, "w") as log:
+        processes = start_app(_app_environment(url, handle, static_root), port, log)
         try:
             wait_until_up(base)
             idle = offer_load(base, order_pks, queries, args.seconds, seed=1)
