@@ -343,7 +343,7 @@ def _work(
                         if page.total_count is not None and (run.total is None or fresh):
                             run.total = max(page.total_count, run.done)
                         count_requests()
-                        run.save(update_fields=["done", "pages", "total", "requests"])
+                        run.save(update_fields=["done", "pages", "total", "requests", "updated_at"])
                         state.page_token = page.next_page_token or ""
                         SyncState.objects.filter(pk=state.pk).update(page_token=state.page_token)
                     if after_page is not None:

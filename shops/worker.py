@@ -12,11 +12,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.status import Stat
+
+from shops.models import SyncRun
 
 CANARY_KEY = "worker:canary:done"
 CANARY_FUNC = "shops.tasks.worker_canary"
@@ -69,6 +72,24 @@ def canary_done() -> datetime | None:
     return cache.get(CANARY_KEY)
 
 
+def last_progress() -> datetime | None:
+    """When jobs last showed progress: a canary completed, or a running sync stored a page.
+
+    All workers busy with long syncs is no stall (the canary just waits for a free one).
+    """
+    page = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).aggregate(Max("updated_at"))
+    moments = [moment for moment in (canary_done(), page["updated_at__max"]) if moment]
+    return max(moments, default=None)
+
+
+def stalled_for(started: datetime | None) -> float:
+    """Seconds without progress, counted from the cluster's start when it started since."""
+    since = last_progress()
+    if since is None or (started is not None and since < started):
+        since = started
+    return 0.0 if since is None else (timezone.now() - since).total_seconds()
+
+
 def oldest_due_job() -> datetime | None:
     """When the oldest job that is due, and not handed to a worker, was queued (ORM broker)."""
     if not Conf.ORM:
@@ -85,8 +106,8 @@ def oldest_due_job() -> datetime | None:
 def worker_status() -> WorkerStatus:
     """The heartbeat each running cluster refreshes every half second, and the job flow.
 
-    Each beat expires after 3 s, so a stopped worker shows as down within seconds; a cluster up
-    for longer than WORKER_STALL_SECONDS whose canary has not completed since is stalled.
+    Each beat expires after 3 s, so a stopped worker shows as down within seconds; a cluster that
+    showed no progress (last_progress) for WORKER_STALL_SECONDS since it started is stalled.
     """
     broker = get_broker()
     stats = [s for s in Stat.get_all(broker) if s.status not in (Conf.STOPPED, Conf.STOPPING)]
@@ -101,11 +122,9 @@ def worker_status() -> WorkerStatus:
     problems = []
     if not stats:
         problems.append("worker down")
-    else:
-        # A cluster just (re)started gets the threshold to complete its first canary.
-        since = done if done is not None and (started is None or done >= started) else started
-        if (now - (since or now)).total_seconds() > settings.WORKER_STALL_SECONDS:
-            problems.append("worker stalled")
+    elif stalled_for(started) > settings.WORKER_STALL_SECONDS:
+        # A cluster just (re)started gets the threshold to show its first progress.
+        problems.append("worker stalled")
     if oldest is not None and (now - oldest).total_seconds() > settings.QUEUE_BACKLOG_SECONDS:
         problems.append("queue backlog")
     return WorkerStatus(

@@ -1,5 +1,7 @@
-"""Rejected webhooks are kept; a Staff group lets non-superuser staff work in the Django admin."""
+"""Rejected webhooks are kept, sync runs show when they last moved, and a Staff group lets
+non-superuser staff work in the Django admin."""
 
+import django.utils.timezone
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import migrations, models
@@ -86,6 +88,12 @@ class Migration(migrations.Migration):
                 default="received",
                 max_length=16,
             ),
+        ),
+        migrations.AddField(
+            model_name="syncrun",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, default=django.utils.timezone.now),
+            preserve_default=False,
         ),
         migrations.RunPython(create_staff, remove_staff),
     ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from shops import tasks
+from shops.models import SyncRun
 from shops.worker import CANARY_KEY, worker_status
 from tests.factories import make_user
 from tests.shops.helpers import make_shop
@@ -138,3 +139,13 @@ def test_footer_and_shops_page_show_a_stalled_worker_plainly(client, cluster, se
     _canary(1)
     assert "Worker running (2 workers)" in client.get(reverse("worker-badge")).content.decode()
     assert 'data-testid="worker-problem"' not in client.get(reverse("shops")).content.decode()
+
+
+def test_workers_busy_with_a_sync_that_moves_are_not_stalled(client, cluster, settings):
+    settings.WORKER_STALL_SECONDS = 60
+    cluster(started_ago=3600)
+    _canary(600)  # no free worker to take the canary
+    run = SyncRun.objects.create(shop=make_shop(), resource="orders", kind="full", status="running")
+    assert client.get(reverse("healthz")).status_code == 200  # it just stored a page
+    SyncRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(seconds=61))
+    assert client.get(reverse("healthz")).json()["problems"] == ["worker stalled"]

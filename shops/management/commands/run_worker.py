@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -20,12 +21,21 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from shops.sync import sync_resume_orphaned
-from shops.worker import CANARY_FUNC, canary_done
+from shops.worker import CANARY_FUNC, canary_done, stalled_for
 
 logger = logging.getLogger("shops.worker")
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
-STOP_GRACE_SECONDS = 30
+# Less than make run's own grace (scripts/dev.py), so the cluster is stopped by us, not orphaned.
+STOP_GRACE_SECONDS = 20
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor itself dies, so no cluster runs unwatched."""
+    # Not Linux: no such call, and the supervisor's own SIGTERM handling still stops the cluster.
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class Command(BaseCommand):
@@ -45,6 +55,7 @@ class Supervisor:
         self.stopping = threading.Event()
         self.child: subprocess.Popen | None = None
         self.started_at: datetime = timezone.now()
+        self.canary_sent: datetime | None = None
         self.failures = 0
 
     def run(self) -> None:
@@ -65,9 +76,12 @@ class Supervisor:
 
     def _start(self) -> None:
         self.child = subprocess.Popen(
-            [sys.executable, str(MANAGE), "qcluster"], start_new_session=True
+            [sys.executable, str(MANAGE), "qcluster"],
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # runs before exec; the supervisor starts no threads
         )
         self.started_at = timezone.now()
+        self.canary_sent = None  # one sent to the old cluster may have died with it
         logger.info("worker started (pid %s)", self.child.pid)
 
     def _check(self) -> None:
@@ -80,8 +94,7 @@ class Supervisor:
             self._restart()
             return
         now = timezone.now()
-        since = max(canary_done() or self.started_at, self.started_at)
-        silent = (now - since).total_seconds()
+        silent = stalled_for(self.started_at)
         if silent > settings.WORKER_STALL_SECONDS:
             # Wedged workers may never answer a SIGTERM: the whole group goes at once.
             logger.error("worker stalled: no job completed for %.0f s; restarting it", silent)
@@ -90,7 +103,15 @@ class Supervisor:
             return
         if (now - self.started_at).total_seconds() > 60:
             self.failures = 0
-        async_task(CANARY_FUNC, group="canary", save=False)
+        done = canary_done()
+        # One canary at a time: while every worker is busy they would only pile up.
+        if (
+            self.canary_sent is None
+            or (done is not None and done >= self.canary_sent)
+            or (now - self.canary_sent).total_seconds() > settings.WORKER_STALL_SECONDS / 2
+        ):
+            async_task(CANARY_FUNC, group="canary", save=False)
+            self.canary_sent = now
         sync_resume_orphaned()
 
     def _restart(self) -> None:
