@@ -204,6 +204,8 @@ Q_CLUSTER = {
 WORKER_CANARY_SECONDS = env.int("WORKER_CANARY_SECONDS", default=15)
 WORKER_STALL_SECONDS = env.int("WORKER_STALL_SECONDS", default=150)
 QUEUE_BACKLOG_SECONDS = env.int("QUEUE_BACKLOG_SECONDS", default=300)
+# The worker runs at this CPU niceness (0-19), so jobs yield to the web processes.
+WORKER_NICE = env.int("WORKER_NICE", default=10)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

@@ -31,8 +31,14 @@ STOP_GRACE_SECONDS = 20
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM if the supervisor itself dies, so no cluster runs unwatched."""
+def _prepare_cluster() -> None:
+    """In the child, before exec: yield the CPU to the web processes, and die with the parent.
+
+    Background jobs (a full sync parses and stores thousands of orders a second) must not slow
+    the pages operators wait on; and a cluster whose supervisor died must not run unwatched.
+    """
+    if settings.WORKER_NICE:
+        os.nice(settings.WORKER_NICE)
     # Not Linux: no such call, and the supervisor's own SIGTERM handling still stops the cluster.
     with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -78,7 +84,7 @@ class Supervisor:
         self.child = subprocess.Popen(
             [sys.executable, str(MANAGE), "qcluster"],
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # runs before exec; the supervisor starts no threads
+            preexec_fn=_prepare_cluster,  # runs before exec; the supervisor starts no threads
         )
         self.started_at = timezone.now()
         self.canary_sent = None  # one sent to the old cluster may have died with it
