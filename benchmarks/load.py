@@ -165,27 +165,29 @@ def _login(client: Any, base: str) -> None:
         raise SystemExit(f"operator login failed: {answer.status_code}")
 
 
-def _paths(order_pks: list[int], queries: list[str], rng: random.Random) -> tuple[str, dict]:
-    """One request of the mix: (path, extra headers)."""
+def _paths(order_pks: list[int], queries: list[str], rng: random.Random) -> tuple[str, str, dict]:
+    """One request of the mix: (kind, path, extra headers)."""
     pick = rng.random()
     if pick < 0.35:
         status = rng.choice(["", "AWAITING_SHIPMENT", "IN_TRANSIT", "COMPLETED", "CANCELLED"])
         params = [f"status={status}"] if status else []
+        kind = "orders list"
         if rng.random() < 0.4:
             params.append(f"q={rng.choice(queries)}")
+            kind = "orders search"
         if rng.random() < 0.3:
             params.append("from=2025-08-01&to=2025-10-31")
         if rng.random() < 0.2:
             params.append(f"page={rng.randint(2, 50)}")
-        return "/orders/?" + "&".join(params), {}
+        return kind, "/orders/?" + "&".join(params), {}
     if pick < 0.55:
-        return rng.choice(["/products/", "/products/?q=a", "/products/?page=2"]), {}
+        return "products", rng.choice(["/products/", "/products/?q=a", "/products/?page=2"]), {}
     if pick < 0.80:
-        return f"/orders/{rng.choice(order_pks)}/", {}
+        return "order detail", f"/orders/{rng.choice(order_pks)}/", {}
     if pick < 0.90:
-        return "/", {}
+        return "dashboard", "/", {}
     status = rng.choice(["AWAITING_SHIPMENT", "IN_TRANSIT", "DELIVERED"])
-    return f"/orders/?status={status}", {"HX-Request": "true"}
+    return "htmx partial", f"/orders/?status={status}", {"HX-Request": "true"}
 
 
 def _operators(
@@ -205,13 +207,13 @@ def _operators(
     rng = random.Random(seed)
     total = int(seconds * rate)
     schedule = [(i / rate, *_paths(order_pks, queries, rng)) for i in range(total)]
-    samples: list[tuple[float, bool]] = []
+    samples: list[tuple[float, bool, str]] = []
     lock = threading.Lock()
     start = time.monotonic() + 1.0
 
     def operator(index: int) -> None:
         client = clients[index]
-        for offset, path, headers in schedule[index::OPERATORS]:
+        for offset, kind, path, headers in schedule[index::OPERATORS]:
             due = start + offset
             delay = due - time.monotonic()
             if delay > 0:
@@ -222,7 +224,7 @@ def _operators(
             except httpx.HTTPError:
                 ok = False
             with lock:
-                samples.append((time.monotonic() - due, ok))
+                samples.append((time.monotonic() - due, ok, kind))
 
     threads = [threading.Thread(target=operator, args=(i,)) for i in range(OPERATORS)]
     for thread in threads:
@@ -250,9 +252,9 @@ def offer_load(base: str, order_pks: list[int], queries: list[str], seconds: flo
     return samples
 
 
-def summary(samples: list[tuple[float, bool]]) -> tuple[int, int, float, float]:
-    latencies = sorted(latency for latency, _ in samples)
-    errors = sum(1 for _, ok in samples if not ok)
+def summary(samples: list[tuple[float, bool, str]]) -> tuple[int, int, float, float]:
+    latencies = sorted(latency for latency, _, _ in samples)
+    errors = sum(1 for _, ok, _ in samples if not ok)
     p50 = latencies[len(latencies) // 2]
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     return len(samples), errors, p50 * 1000, p95 * 1000
@@ -354,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
                 process.wait(timeout=40)
             handle.stop()
 
+    print("by kind (p50 / p95 ms, idle | during sync):")
+    for kind in sorted({kind for _, _, kind in idle + busy}):
+        figures = [summary([s for s in phase if s[2] == kind]) for phase in (idle, busy)]
+        (n, _, a, b), (_, _, c, d) = figures
+        print(f"  {kind:<14} {n:>5} x  {a:6.0f} / {b:6.0f}  |  {c:6.0f} / {d:6.0f}")
     n_idle, e_idle, p50_idle, p95_idle = summary(idle)
     n_busy, e_busy, p50_busy, p95_busy = summary(busy)
     print(
