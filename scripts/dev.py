@@ -400,6 +400,7 @@ class Supervised:
         self.started = 0.0
         self.restarts = 0
         self.due = 0.0  # when a crashed process is started again
+        self.relay: threading.Thread | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
@@ -411,7 +412,8 @@ class Supervised:
             start_new_session=True,
         )
         self.started = time.monotonic()
-        threading.Thread(target=self._relay, args=(self.proc,), daemon=True).start()
+        self.relay = threading.Thread(target=self._relay, args=(self.proc,), daemon=True)
+        self.relay.start()
 
     def _relay(self, proc: subprocess.Popen) -> None:
         assert proc.stdout is not None
@@ -473,6 +475,8 @@ def run_procfile(names: list[str], env: dict[str, str], procfile: Path = ROOT / 
                 say(f"{process.name} did not stop in time; killing it")
                 process.signal(signal.SIGKILL)
                 process.proc.wait()
+            if process.relay is not None:
+                process.relay.join(timeout=2)  # its last lines (how it stopped) are shown
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
