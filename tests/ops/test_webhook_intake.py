@@ -166,3 +166,26 @@ def test_a_valid_event_still_gets_200(client):
     )
     assert response.status_code == 200
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.RECEIVED
+
+
+CALLS: list[int] = []
+
+
+def count_call(event: WebhookEvent) -> None:
+    CALLS.append(event.pk)
+
+
+def test_a_redelivered_processing_job_is_a_no_op(client, settings):
+    from shops import tasks
+
+    settings.WEBHOOK_HANDLERS = {1: "tests.ops.test_webhook_intake.count_call"}
+    CALLS.clear()
+    body = json.dumps(event())
+    assert post(client, body, HTTP_AUTHORIZATION=sign(body)).status_code == 200
+    stored = WebhookEvent.objects.get()
+    assert tasks.process_webhook(stored.pk) == WebhookEvent.Status.PROCESSED
+    # The broker hands the same job out again: nothing runs twice.
+    assert tasks.process_webhook(stored.pk) == WebhookEvent.Status.PROCESSED
+    assert [stored.pk] == CALLS
+    stored.refresh_from_db()
+    assert stored.attempts == 1
