@@ -24,22 +24,19 @@ def check_deploy_secrets(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """Refuse a deployment whose TikTok app, SECRET_KEY or token keys are unset or the demo's."""
     errors: list[Error] = []
     demo = settings.DEMO
-    if not settings.TIKTOK_APP_KEY:
-        errors.append(
-            _error(1, "TIKTOK_APP_KEY is not set.", "Set your TikTok Shop app's key (.env).")
-        )
-    elif settings.TIKTOK_APP_KEY in DEMO_APP_KEYS and not demo:
-        errors.append(
-            _error(2, "TIKTOK_APP_KEY is the sandbox's demo key.", "Set your own app's key.")
-        )
-    if not settings.TIKTOK_APP_SECRET:
-        errors.append(
-            _error(3, "TIKTOK_APP_SECRET is not set.", "Set your TikTok Shop app's secret (.env).")
-        )
-    elif settings.TIKTOK_APP_SECRET in DEMO_APP_SECRETS and not demo:
-        errors.append(
-            _error(4, "TIKTOK_APP_SECRET is the sandbox's demo secret.", "Set your own secret.")
-        )
+    app = [
+        (1, "TIKTOK_APP_KEY", settings.TIKTOK_APP_KEY, DEMO_APP_KEYS, "key"),
+        (3, "TIKTOK_APP_SECRET", settings.TIKTOK_APP_SECRET, DEMO_APP_SECRETS, "secret"),
+    ]
+    for code, name, value, published, what in app:
+        if not value:
+            errors.append(
+                _error(code, f"{name} is not set.", f"Set your TikTok Shop app's {what} (.env).")
+            )
+        elif value in published and not demo:
+            errors.append(
+                _error(code + 1, f"{name} is the sandbox's demo {what}.", f"Set your own {what}.")
+            )
     if not settings.SECRET_KEY or (settings.SECRET_KEY in DEMO_SECRET_KEYS and not demo):
         errors.append(
             _error(5, "SECRET_KEY is unset or a published one.", "Set a long random SECRET_KEY.")
