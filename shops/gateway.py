@@ -30,11 +30,24 @@ def app_credentials() -> AppCredentials:
     )
 
 
+def _count_request(request: httpx.Request) -> None:
+    _local.sent = getattr(_local, "sent", 0) + 1
+
+
+def requests_sent() -> int:
+    """HTTP requests this thread has sent to TikTok (retries and token refreshes included)."""
+    return getattr(_local, "sent", 0)
+
+
 def http_client() -> httpx.Client:
     """One pooled HTTP client per thread (keep-alive to TikTok; httpx clients are not shared)."""
     client = getattr(_local, "http", None)
     if client is None or client.is_closed:
-        client = httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+        client = httpx.Client(
+            timeout=DEFAULT_TIMEOUT,
+            follow_redirects=False,
+            event_hooks={"request": [_count_request], "response": []},
+        )
         _local.http = client
     return client
 

@@ -212,6 +212,8 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        # Signed, but with values we cannot store (answered 400, never processed).
+        REJECTED = "rejected", "Rejected"
 
     notification_id = models.CharField(max_length=64, unique=True)
     type = models.PositiveSmallIntegerField(db_index=True)
@@ -222,6 +224,9 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
+    raw_body = models.TextField(
+        blank=True, help_text="The body of a rejected event as received (shortened)."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a worker took it; older claims are taken again."
@@ -299,6 +304,8 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moves with every stored page: a worker busy with a long run is working, not stalled.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]

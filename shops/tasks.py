@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shops import commands, services, sync, tokens, webhooks
+from shops import commands, services, sync, tokens, webhooks, worker
 from shops.models import SyncRun
 
 
@@ -18,12 +18,21 @@ def refresh_expiring_tokens() -> int:
     return tokens.refresh_expiring_tokens()
 
 
-def run_sync(run_id: int) -> str:
-    return sync.sync_run(run_id=run_id).status
+def run_sync(run_id: int) -> list[str]:
+    """Work the run (after the shop's runs that come before it); a finished run is a no-op."""
+    shop_id = SyncRun.objects.filter(pk=run_id).values_list("shop_id", flat=True).first()
+    if shop_id is None:
+        return []
+    return [run.status for run in sync.sync_shop_pending(shop_id=shop_id)]
 
 
 def sync_connected_shop(shop_id: int) -> list[str]:
-    return [run.status for run in sync.sync_shop(shop_id=shop_id, kind=SyncRun.Kind.FULL)]
+    """Work the runs queued when the shop was connected; redelivered, it finds none left."""
+    return [run.status for run in sync.sync_shop_pending(shop_id=shop_id)]
+
+
+def worker_canary() -> str:
+    return worker.canary_record()
 
 
 def run_commands(shop_id: int | None = None) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_q.models import Schedule
 
@@ -67,17 +67,6 @@ def test_logout_is_a_post_and_ends_the_session(client, operator):
     assert client.get(reverse("dashboard")).status_code == 302
 
 
-def test_repeated_failed_logins_lock_the_username_out(client, operator, settings):
-    settings.LOGIN_ATTEMPTS_LIMIT = 3
-    for _ in range(3):
-        bad = client.post(reverse("login"), {"username": "olivia", "password": "wrong"})
-        assert bad.status_code == 200
-    locked = client.post(reverse("login"), {"username": "olivia", "password": PASSWORD})
-    assert locked.status_code == 429
-    assert "Too many failed attempts" in locked.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
 def test_healthz_reports_database_and_missing_worker(client):
     response = client.get(reverse("healthz"))
     assert response.status_code == 503
@@ -91,7 +80,7 @@ def test_create_operator_command(capsys):
     user = Group.objects.get(name="Operators").user_set.get()
     assert user.username == "omar" and user.check_password("s3cret-pass-phrase")
     assert not is_admin(user)
-    with pytest.raises(Exception, match="already exists"):
+    with pytest.raises(CommandError, match="already exists"):
         call_command("create_operator", "OMAR")
 
 
@@ -153,6 +142,8 @@ def test_deploy_check_is_clean_with_production_settings():
         DEBUG="false",
         SECRET_KEY="x" * 20 + "production-like-secret-key-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="backoffice.example.com",
+        TIKTOK_APP_KEY="a-real-app-key",
+        TIKTOK_APP_SECRET="a-real-app-secret",
     )
     assert result.returncode == 0, result.stderr + result.stdout
 

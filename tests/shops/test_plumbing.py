@@ -272,9 +272,10 @@ def test_duplicate_webhook_is_stored_and_processed_once(
 def test_webhook_bodies_over_the_limit_or_malformed_are_refused(client, settings):
     settings.WEBHOOK_MAX_BYTES = 100
     assert signed_post(client, order_event()).status_code == 413
+    assert WebhookEvent.objects.count() == 0
     settings.WEBHOOK_MAX_BYTES = 10_000
     assert signed_post(client, "[not json").status_code == 400
-    assert WebhookEvent.objects.count() == 0
+    assert WebhookEvent.objects.get().status == WebhookEvent.Status.REJECTED
 
 
 @pytest.mark.django_db
