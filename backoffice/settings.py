@@ -263,9 +263,9 @@ TIKTOK_WEBHOOK_EVENTS = env.list(
 # Jobs queued (with the shop's id) whenever a shop is connected or reconnected; the last one
 # sends the changes that waited while the shop needed re-authorization.
 SHOP_CONNECTED_JOBS = [
-    "shops.tasks.register_webhooks",
-    "shops.tasks.sync_connected_shop",
-    "shops.tasks.run_commands",
+    "shops.tasks.webhooks_register",
+    "shops.tasks.sync_shop_pending",
+    "shops.tasks.commands_work",
 ]
 # Largest webhook body accepted, in bytes.
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1_000_000)

@@ -279,7 +279,7 @@ def keep_syncing(shop_id: int, stop: threading.Event, counts: dict[str, int]) ->
             if not active.exists():
                 for resource in resources():
                     sync_request(shop_id=shop_id, resource=resource, kind="full", enqueue=False)
-                async_task("shops.tasks.sync_connected_shop", shop_id)
+                async_task("shops.tasks.sync_shop_pending", shop_id)
                 counts["syncs"] += 1
             stop.wait(1.0)
     finally:

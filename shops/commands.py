@@ -195,7 +195,7 @@ def _kind_instance(path: str) -> CommandKind:
 
 def _enqueue_run(shop_id: int) -> None:
     """Queue a run of the shop's commands once the transaction commits."""
-    enqueue_after_commit("shops.tasks.run_commands", shop_id, group=f"commands-{shop_id}")
+    enqueue_after_commit("shops.tasks.commands_work", shop_id, group=f"commands-{shop_id}")
 
 
 def command_create(
@@ -784,7 +784,7 @@ def commands_enqueue_due() -> int:
     """Queue a run for every shop with due commands (the scheduled safety net); return how many."""
     shop_ids = commands_due_shops()
     for shop_id in shop_ids:
-        enqueue_after_commit("shops.tasks.run_commands", shop_id, group=f"commands-{shop_id}")
+        enqueue_after_commit("shops.tasks.commands_work", shop_id, group=f"commands-{shop_id}")
     return len(shop_ids)
 
 

@@ -180,7 +180,7 @@ def sync_request(
             except IntegrityError:
                 run = existing.get()
         if enqueue and (created or not _is_worked_on(shop_id, resource)):
-            enqueue_after_commit("shops.tasks.run_sync", run.pk, group=f"sync-{shop_id}")
+            enqueue_after_commit("shops.tasks.sync_shop_pending", shop_id, group=f"sync-{shop_id}")
     return run
 
 
@@ -228,19 +228,19 @@ def sync_resume_orphaned(*, queued_too: bool = False) -> int:
     active = (
         SyncRun.objects.filter(status__in=ACTIVE)
         .order_by("shop_id")
-        .values_list("shop_id", "resource", "pk", "status")
+        .values_list("shop_id", "resource", "status")
     )
     order = {resource: index for index, resource in enumerate(resources())}
-    first: dict[int, tuple[int, str, int, str]] = {}
-    for shop_id, resource, pk, status in active:
+    first: dict[int, tuple[int, str, str]] = {}
+    for shop_id, resource, status in active:
         current = first.get(shop_id)
         if current is None or order.get(resource, 99) < order.get(current[1], 99):
-            first[shop_id] = (shop_id, resource, pk, status)
-    for shop_id, resource, pk, status in first.values():
+            first[shop_id] = (shop_id, resource, status)
+    for shop_id, resource, status in first.values():
         if (queued_too or status == SyncRun.Status.RUNNING) and not _is_worked_on(
             shop_id, resource
         ):
-            enqueue_after_commit("shops.tasks.run_sync", pk, group=f"sync-{shop_id}")
+            enqueue_after_commit("shops.tasks.sync_shop_pending", shop_id, group=f"sync-{shop_id}")
             queued += 1
     return queued
 

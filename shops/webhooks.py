@@ -173,7 +173,7 @@ def webhook_receive(*, raw_body: bytes, signature: str | None) -> Intake:
             )
             if shop is not None:
                 Shop.objects.filter(pk=shop.pk).update(last_webhook_at=event.received_at)
-            enqueue_after_commit("shops.tasks.process_webhook", event.pk, group="webhooks")
+            enqueue_after_commit("shops.tasks.webhook_process", event.pk, group="webhooks")
     except IntegrityError:
         return Intake(
             event=WebhookEvent.objects.get(notification_id=notification_id), duplicate=True

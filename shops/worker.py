@@ -22,7 +22,7 @@ from django_q.status import Stat
 from shops.models import SyncRun
 
 CANARY_KEY = "worker:canary:done"
-CANARY_FUNC = "shops.tasks.worker_canary"
+CANARY_FUNC = "shops.tasks.canary_record"
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,19 @@ def test_schedules_are_upserted_by_name(monkeypatch):
     assert (row.func, row.minutes) == ("math.ceil", 10)
 
 
+def test_every_mirrored_resource_has_its_incremental_sync_schedule(settings):
+    import ast
+
+    from shops.scheduling import declared_schedules
+
+    by_name = {s.name: s for s in declared_schedules()}
+    for resource in settings.SYNC_RESOURCES:
+        schedule = by_name[f"sync-{resource}"]
+        assert schedule.func == "shops.tasks.sync_request_all"
+        # django-q hands the schedule's args to the task after reading them with literal_eval.
+        assert ast.literal_eval(schedule.fields()["args"]) == (resource,)
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "backoffice.settings", **env}
     environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -24,12 +24,11 @@ def _runs(shop) -> dict[str, SyncRun]:
 def test_a_redelivered_connect_job_after_the_sync_finished_is_a_no_op(connected):
     handle, shop = connected
     assert len(_runs(shop)) == 5  # queued with the connection
-    assert tasks.sync_connected_shop(shop.pk) == ["succeeded"] * 5
+    assert tasks.sync_shop_pending(shop.pk) == ["succeeded"] * 5
     assert_mirrored(handle, shop)
     before = requests_sent()
     # The broker hands the same jobs out again (a worker died before acknowledging them).
-    assert tasks.sync_connected_shop(shop.pk) == []
-    assert tasks.run_sync(_runs(shop)["orders"].pk) == []
+    assert tasks.sync_shop_pending(shop.pk) == []
     assert requests_sent() == before
     assert SyncRun.objects.filter(shop=shop).count() == 5
 
@@ -38,7 +37,7 @@ def test_an_orders_job_run_before_the_catalog_works_the_catalog_first(connected)
     _handle, shop = connected
     runs = _runs(shop)
     # The schedule re-enqueued the orders run: its job mirrors products, then orders.
-    tasks.run_sync(runs["orders"].pk)
+    tasks.sync_shop_pending(shop.pk)
     runs = _runs(shop)
     assert runs["products"].finished_at <= runs["orders"].started_at
     lines = OrderLine.objects.filter(shop=shop)
@@ -47,7 +46,7 @@ def test_an_orders_job_run_before_the_catalog_works_the_catalog_first(connected)
 
 def test_order_lines_mirrored_before_their_products_are_linked_when_products_arrive(connected):
     _handle, shop = connected
-    tasks.sync_connected_shop(shop.pk)
+    tasks.sync_shop_pending(shop.pk)
     lines = OrderLine.objects.filter(shop=shop)
     total = lines.count()
     # As if orders had been mirrored before products: lines without their SKUs.
@@ -70,7 +69,7 @@ def test_a_run_its_worker_left_is_queued_again_and_one_held_is_not(connected, mo
     # Queued runs are waiting for their job: left alone unless the worker was just restarted.
     assert sync_resume_orphaned() == 0
     assert sync_resume_orphaned(queued_too=True) == 1
-    assert queued == [("shops.tasks.run_sync", (runs["products"].pk,))]
+    assert queued == [("shops.tasks.sync_shop_pending", (shop.pk,))]
     queued.clear()
     SyncRun.objects.filter(pk=runs["products"].pk).update(status="running")
     assert sync_resume_orphaned() == 1  # running, but nobody holds its lock
