@@ -38,10 +38,24 @@ class InboxFilterForm(forms.Form):
     )
     reason = forms.ChoiceField(choices=[("", "Any reason")], required=False, label="Reason")
     order = forms.CharField(
-        max_length=32, required=False, validators=[digits], label="Order id (exact)"
+        max_length=32,
+        required=False,
+        validators=[digits],
+        label="Order id (exact)",
+        widget=forms.TextInput(attrs={"placeholder": "Order id"}),
     )
-    buyer = forms.CharField(max_length=100, required=False, label="Buyer name contains")
-    sku = forms.CharField(max_length=100, required=False, label="Seller SKU (exact)")
+    buyer = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Buyer name contains",
+        widget=forms.TextInput(attrs={"placeholder": "Buyer name"}),
+    )
+    sku = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Seller SKU (exact)",
+        widget=forms.TextInput(attrs={"placeholder": "Seller SKU"}),
+    )
     page = forms.IntegerField(min_value=1, max_value=10_000, required=False)
 
     def __init__(self, *args: Any, shops: Any, reasons: list[str], **kwargs: Any) -> None:
