@@ -21,8 +21,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from catalog.commands import (
-    SET_PRICES,
-    SET_STOCK,
     CatalogCommandError,
     product_prices_set,
     product_stock_set,
@@ -580,7 +578,7 @@ def change_set_apply(
                 raise ChangeSetError(
                     "Only a partly applied or failed change set has rows to retry."
                 )
-            rows = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
+            chosen = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
         else:
             if change_set.state != ChangeSet.State.PREVIEWED:
                 raise ChangeSetError("Preview the change set before applying it.")
@@ -592,8 +590,8 @@ def change_set_apply(
                     field="acknowledged",
                 )
             change_set.acknowledged = sorted(set(acknowledged))
-            rows = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.PENDING)
-        rows = list(rows.select_related("sku__product__shop", "warehouse").order_by("id"))
+            chosen = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.PENDING)
+        rows = list(chosen.select_related("sku__product__shop", "warehouse").order_by("id"))
         skipped = [r for r in rows if SKIPPING & set(r.warnings)]
         for r in skipped:
             r.outcome = ChangeRow.Outcome.SKIPPED
@@ -695,7 +693,7 @@ def change_set_revert(
     )
     if not applied:
         raise ChangeSetError("No row of this change set was applied.")
-    levels = {
+    levels: dict[tuple[int, int | None], int] = {
         (i.sku_id, i.warehouse_id): i.quantity
         for i in Inventory.objects.filter(
             sku__in={r.sku_id for r in applied if r.field == ChangeRow.Field.STOCK}
@@ -744,25 +742,3 @@ def change_set_revert(
         rule={"revert": change_set.pk, "exact_stock": exact_stock},
         reverts=change_set,
     )
-
-
-__all__ = [
-    "SET_PRICES",
-    "SET_STOCK",
-    "ChangeSetError",
-    "Preview",
-    "PriceRule",
-    "Progress",
-    "RowEdit",
-    "StockRule",
-    "change_row_exclude",
-    "change_set_apply",
-    "change_set_counts",
-    "change_set_create",
-    "change_set_create_from_edits",
-    "change_set_create_restock",
-    "change_set_preview",
-    "change_set_progress",
-    "change_set_revert",
-    "round_to_ending",
-]
