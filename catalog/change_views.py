@@ -4,27 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalog import csvio
 from catalog.filters import ProductFilterSet
-from catalog.forms import ApplyForm, ChangeSetRuleForm, SelectionForm
-from catalog.models import ChangeRow, ChangeSet, Product
+from catalog.forms import ApplyForm, ChangeSetRuleForm, ImportForm, SelectionForm
+from catalog.models import ChangeRow, ChangeSet, Product, Sku
 from catalog.services import (
     WARNINGS,
     ChangeSetError,
     change_set_apply,
     change_set_counts,
     change_set_create,
+    change_set_create_from_edits,
     change_set_preview,
     change_set_progress,
     change_set_revert,
 )
 from shops.access import for_visible_shops
 from shops.htmx import render_page, with_toast
-from shops.listing import paginate
+from shops.listing import filter_errors_response, paginate
 
 ROW_SORTS = {
     "id": ("id",),
@@ -241,3 +243,49 @@ def change_revert(request: HttpRequest, pk: int) -> HttpResponse:
         return _done(request, change_set, str(error), "danger")
     change_set_preview(change_set=revert)
     return _done(request, revert, "Revert drafted: check its preview, then apply it.")
+
+
+@require_GET
+def change_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The filtered products' prices and stock, one line per SKU and warehouse, to edit."""
+    visible = for_visible_shops(Product.objects.all(), request.user)
+    filterset = ProductFilterSet(request.GET, queryset=visible, user=request.user, request=request)
+    if not filterset.is_valid():
+        return filter_errors_response(filterset.errors)
+    response = StreamingHttpResponse(
+        csvio.export_lines(filterset.qs), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="prices-and-stock.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def change_import(request: HttpRequest) -> HttpResponse:
+    """Import an edited CSV: every line checked first; a valid file becomes a previewed draft."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[csvio.LineError] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > csvio.MAX_BYTES:
+            errors = [csvio.LineError(0, "-", "The file is over 5 MB.")]
+        else:
+            visible = for_visible_shops(Sku.objects.filter(deleted_at__isnull=True), request.user)
+            result = csvio.import_file(upload.read(), visible_skus=visible)
+            errors = result.errors
+            if not errors:
+                change_set = change_set_create_from_edits(
+                    name=form.cleaned_data["name"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    edits=result.edits,
+                    rule={"csv": upload.name[:200]},
+                )
+                change_set_preview(change_set=change_set)
+                return redirect("change-detail", pk=change_set.pk)
+    status = 400 if request.method == "POST" else 200
+    return render_page(
+        request,
+        "catalog/change_import.html",
+        {"form": form, "errors": errors[:200], "more_errors": max(0, len(errors) - 200)},
+        status=status,
+    )

@@ -165,3 +165,11 @@ class StockEditForm(forms.Form):
     """A warehouse's new stock typed on the product page."""
 
     quantity = forms.IntegerField(min_value=0, max_value=MAX_STOCK_QUANTITY, label="New stock")
+
+
+class ImportForm(forms.Form):
+    """A CSV file of new prices and stock, with the change set's name and reason."""
+
+    name = forms.CharField(max_length=200)
+    reason = forms.CharField(max_length=500)
+    file = forms.FileField(label="CSV file", allow_empty_file=False)
