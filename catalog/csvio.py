@@ -183,7 +183,7 @@ def import_file(data: bytes, *, visible_skus: QuerySet[Sku]) -> Imported:
             errors.append(LineError(number, "warehouse_id", "New stock needs a warehouse."))
             continue
         parsed.append(
-            (number, sku_id, warehouse_id, new_price, new_stock, cell("price"), cell("stock"))  # type: ignore[arg-type]
+            (number, sku_id, warehouse_id, new_price, new_stock, cell("price"), cell("stock"))
         )
     wanted = [p for p in parsed if p[3] is not None or p[4] is not None]
     skus = {
