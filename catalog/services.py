@@ -333,6 +333,66 @@ def change_set_create_from_edits(
     return _create(name=name, reason=reason, actor=actor, rows=rows, rule=rule)
 
 
+INLINE = "inline"
+
+
+def change_set_add_edit(*, actor: User, edit: RowEdit) -> ChangeSet:
+    """Put a value typed on the product page into the person's open draft (made if none)."""
+    with transaction.atomic():
+        change_set = (
+            ChangeSet.objects.select_for_update()
+            .filter(
+                created_by=actor,
+                rule__source=INLINE,
+                state__in=[ChangeSet.State.DRAFT, ChangeSet.State.PREVIEWED],
+            )
+            .order_by("-id")
+            .first()
+        )
+        if change_set is None:
+            change_set = ChangeSet.objects.create(
+                name="Edits on product pages",
+                reason="Typed on the product page",
+                created_by=actor,
+                rule={"source": INLINE},
+            )
+        sku = edit.sku
+        if edit.price is not None:
+            ChangeRow.objects.update_or_create(
+                change_set=change_set,
+                sku=sku,
+                field=ChangeRow.Field.PRICE,
+                warehouse=None,
+                defaults={
+                    "shop_id": sku.shop_id,
+                    "currency": sku.currency,
+                    "old_price": sku.price,
+                    "new_price": edit.price,
+                    "old_list_price": sku.list_price,
+                    "new_list_price": sku.list_price,
+                    "warnings": [],
+                },
+            )
+        if edit.quantity is not None and edit.warehouse is not None:
+            level = Inventory.objects.filter(sku=sku, warehouse=edit.warehouse).first()
+            ChangeRow.objects.update_or_create(
+                change_set=change_set,
+                sku=sku,
+                field=ChangeRow.Field.STOCK,
+                warehouse=edit.warehouse,
+                defaults={
+                    "shop_id": sku.shop_id,
+                    "old_quantity": level.quantity if level else 0,
+                    "new_quantity": edit.quantity,
+                    "warnings": [],
+                },
+            )
+        if change_set.state != ChangeSet.State.DRAFT:
+            change_set.state = ChangeSet.State.DRAFT
+            change_set.save(update_fields=["state"])
+    return change_set
+
+
 def change_set_create_restock(
     *,
     shop: Shop,

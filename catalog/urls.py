@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.product_list, name="products"),
     path("export.csv", views.product_export, name="products-export"),
     path("<int:pk>/", views.product_detail, name="product-detail"),
+    path("<int:pk>/skus/<int:sku_pk>/edit", views.sku_edit, name="sku-edit"),
     path("changes/", change_views.change_list, name="changes"),
     path("changes/export.csv", change_views.change_export, name="change-export"),
     path("changes/import", change_views.change_import, name="change-import"),

@@ -152,3 +152,35 @@ def test_the_history_lists_my_change_sets_with_counts(client, setup):
     assert response.status_code == 200
     assert b"Sale" in response.content and b"Weekend" in response.content
     assert client.get(reverse("changes") + "?page=\x00").status_code == 200
+
+
+def test_inline_edits_go_to_one_draft_and_nothing_is_sent(client, setup):
+    product = setup["a"]
+    sku = product.skus.get()
+    stock = sku.inventory.get()
+    url = reverse("sku-edit", args=[product.pk, sku.pk])
+    assert client.post(url, {"price": "15.49"}).status_code == 302
+    assert client.post(url, {"quantity": "3", "warehouse": stock.warehouse_id}).status_code == 302
+    draft = ChangeSet.objects.get()
+    assert draft.state == ChangeSet.State.DRAFT and draft.rows.count() == 2
+    page = client.get(reverse("product-detail", args=[product.pk]))
+    assert b"2 unsent changes" in page.content and b"15.49" in page.content
+    for bad in (
+        {"price": "\x00"},
+        {"price": "²"},
+        {"price": "9" * 5000},
+        {"price": "-1"},
+        {"quantity": "-2", "warehouse": stock.warehouse_id},
+        {"quantity": "2", "warehouse": "\x00"},
+    ):
+        assert client.post(url, bad).status_code == 302
+    assert draft.rows.count() == 2 and not Command.objects.exists()
+    hidden = setup["hidden"]
+    other_url = reverse("sku-edit", args=[hidden.pk, hidden.skus.get().pk])
+    assert client.post(other_url, {"price": "1.00"}).status_code == 404
+    assert (
+        client.post(
+            reverse("sku-edit", args=[product.pk, hidden.skus.get().pk]), {"price": "1"}
+        ).status_code
+        == 404
+    )
