@@ -8,6 +8,8 @@ changed: at once when the operator decides, and by TikTok itself if it moves whi
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -16,8 +18,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
+from catalog.services import ChangeSetError, change_set_create_restock
 from fulfillment.mirror import cancellations_store, returns_store
-from fulfillment.models import AfterSale, Cancellation, Return
+from fulfillment.models import AfterSale, Cancellation, RestockRule, Return
 from orders.models import Order
 from shops.commands import Checked, CommandKind, Outcome, Verdict, command_create
 from shops.gateway import client_for_shop
@@ -28,6 +31,7 @@ from tiktok.types import Cancellation as ApiCancellation
 from tiktok.types import Money
 from tiktok.types import Return as ApiReturn
 
+logger = logging.getLogger(__name__)
 DECIDE_RETURN = "fulfillment.decide_return"
 DECIDE_CANCELLATION = "fulfillment.decide_cancellation"
 CANCEL_ORDER = "fulfillment.cancel_order"
@@ -353,10 +357,16 @@ class DecideRequest(CommandKind):
         read = checked.data if checked is not None else None
         if read is not None and getattr(read, "status", None) == decision.to_status:
             _store(command.shop_id, decision.family, read)
-            return
-        model._default_manager.filter(
-            shop_id=command.shop_id, tiktok_id=desired["request_id"]
-        ).update(status=decision.to_status, next_action="", deadline=None)
+        else:
+            model._default_manager.filter(
+                shop_id=command.shop_id, tiktok_id=desired["request_id"]
+            ).update(status=decision.to_status, next_action="", deadline=None)
+        if decision.name in RESTOCKING:
+            request = model._default_manager.filter(
+                shop_id=command.shop_id, tiktok_id=desired["request_id"]
+            ).first()
+            if request is not None:
+                restock_draft(request=request, actor=command.actor)
 
     def target_url(self, command: Command) -> str | None:
         return f"{reverse('returns')}?q={command.desired['request_id']}"
@@ -382,6 +392,41 @@ class DecideCancellation(DecideRequest):
     name = DECIDE_CANCELLATION
     label = "Decide cancellation"
     family = _C
+
+
+# Units come back to stock when the seller accepts the returned package or a cancellation.
+RESTOCKING = frozenset({"APPROVE_RECEIVED_PACKAGE", "APPROVE_CANCEL"})
+
+
+def restock_draft(*, request: AfterSale, actor: User | None) -> int | None:
+    """If the shop's restock rule is on, a draft change set adding the request's units back.
+
+    Never applied here: an operator previews and applies it. Returns the change set's id.
+    """
+    rule = RestockRule.objects.filter(shop_id=request.shop_id, enabled=True).first()
+    if rule is None or not rule.warehouse_id:
+        return None
+    units = Counter(
+        str(line["sku_id"])
+        for line in request.lines
+        if isinstance(line, dict) and line.get("sku_id")
+    )
+    if not units:
+        return None
+    try:
+        with transaction.atomic():
+            change_set = change_set_create_restock(
+                shop=request.shop,
+                warehouse_id=rule.warehouse_id,
+                quantities=dict(units),
+                actor=actor,
+                reason=f"Restock after {type(request).__name__.lower()} {request.tiktok_id}",
+            )
+    except ChangeSetError as error:
+        # A SKU no longer mirrored or a warehouse gone: the decision stands, the draft is skipped.
+        logger.warning("no restock draft for %s: %s", request.tiktok_id, error)
+        return None
+    return change_set.pk
 
 
 def _amount(value: object, request: AfterSale) -> dict[str, str]:
@@ -615,8 +660,19 @@ class CancelOrder(CommandKind):
                     "status": outcome.data.get("cancel_status") or "CANCELLATION_REQUEST_SUCCESS",
                     "reason": command.desired["cancel_reason"][:255],
                     "currency": order.currency if order else "",
+                    "lines": [
+                        {"order_line_item_id": line.tiktok_id, "sku_id": line.sku_tiktok_id}
+                        for line in (order.lines.all() if order else [])
+                    ],
                 },
             )
+        for cancellation in Cancellation.objects.filter(
+            shop_id=command.shop_id,
+            order_tiktok_id=command.desired["order_id"],
+            role="SELLER",
+            status="CANCELLATION_REQUEST_SUCCESS",
+        ).select_related("shop")[:1]:
+            restock_draft(request=cancellation, actor=command.actor)
 
     def target_url(self, command: Command) -> str | None:
         order = Order.objects.filter(
