@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from fulfillment.decisions import COMMENT_MAX, DECISIONS, Decision
-from fulfillment.models import Cancellation, Return
+from fulfillment.models import CANCELLATION_STATUSES, RETURN_STATUSES, Cancellation, Return
 from shops.models import Shop
 
 TYPE_CHOICES = [
@@ -25,18 +25,39 @@ STATE_CHOICES = [
     ("others", "Waiting for the buyer or TikTok, or closed"),
     ("all", "All"),
 ]
+PICK = {"invalid_choice": "Pick one of the listed values."}
 digits = RegexValidator(r"^[0-9]+$", "Enter the order id's digits only.")
 
 
 class InboxFilterForm(forms.Form):
     """What to show: every value is a real choice or a short exact id."""
 
-    type = forms.ChoiceField(choices=TYPE_CHOICES, required=False, label="Type")
-    state = forms.ChoiceField(choices=STATE_CHOICES, required=False, label="Status")
-    shop = forms.ModelChoiceField(
-        queryset=Shop.objects.none(), required=False, empty_label="Any shop", label="Shop"
+    type = forms.ChoiceField(
+        choices=TYPE_CHOICES, required=False, label="Type", error_messages=PICK
     )
-    reason = forms.ChoiceField(choices=[("", "Any reason")], required=False, label="Reason")
+    state = forms.ChoiceField(
+        choices=STATE_CHOICES, required=False, label="Whose move", error_messages=PICK
+    )
+    status = forms.ChoiceField(
+        choices=[
+            ("", "Any status"),
+            ("Returns", RETURN_STATUSES),
+            ("Cancellations", CANCELLATION_STATUSES),
+        ],
+        required=False,
+        label="Status",
+        error_messages=PICK,
+    )
+    shop = forms.ModelChoiceField(
+        queryset=Shop.objects.none(),
+        required=False,
+        empty_label="Any shop",
+        label="Shop",
+        error_messages=PICK,
+    )
+    reason = forms.ChoiceField(
+        choices=[("", "Any reason")], required=False, label="Reason", error_messages=PICK
+    )
     order = forms.CharField(
         max_length=32,
         required=False,

@@ -120,7 +120,10 @@ def _filtered(model: Any, form: InboxFilterForm, user: Any) -> QuerySet | None:
         return None
     if kind and kind != "returns" and family == "return":
         queryset = queryset.filter(type=kind)
-    state = form.value("state") or "waiting"
+    status = form.value("status") or ""
+    state = form.value("state") or ("all" if status else "waiting")
+    if status:
+        queryset = queryset.filter(status=status)
     if state == "waiting":
         queryset = queryset.filter(WAITING)
     elif state == "others":
@@ -143,15 +146,13 @@ def _filtered(model: Any, form: InboxFilterForm, user: Any) -> QuerySet | None:
 
 
 def _reasons(user: Any) -> list[str]:
-    found: set[str] = set()
-    for model in MODELS.values():
-        found.update(
-            for_visible_shops(model.objects.exclude(reason_text=""), user)
-            .order_by()
-            .values_list("reason_text", flat=True)
-            .distinct()[:100]
-        )
-    return sorted(found)
+    first, second = (
+        for_visible_shops(model.objects.exclude(reason_text=""), user)
+        .order_by()
+        .values_list("reason_text", flat=True)
+        for model in MODELS.values()
+    )
+    return sorted(first.union(second)[:200])
 
 
 @require_GET
@@ -172,8 +173,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         for model in MODELS.values():
             queryset = _filtered(model, form, request.user)
             if queryset is not None:
-                total += queryset.count()
-                merged.extend(queryset.defer("order__raw")[:wanted])
+                found = list(queryset.defer("order__raw")[:wanted])
+                # A short page is its own count: only a full one needs a COUNT query.
+                total += len(found) if len(found) < wanted else queryset.count()
+                merged.extend(found)
         far = now + timedelta(days=36500)
         merged.sort(
             key=lambda r: (
