@@ -280,6 +280,12 @@ class ChangeRow(models.Model):
         return f"{self.sku_id} {self.field}: {self.old_value} → {self.new_value}"
 
     @property
+    def warning_labels(self) -> list[str]:
+        from catalog.services import WARNINGS
+
+        return [WARNINGS.get(w, w) for w in self.warnings]
+
+    @property
     def old_value(self) -> Decimal | int | None:
         return self.old_price if self.field == self.Field.PRICE else self.old_quantity
 

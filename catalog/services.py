@@ -497,6 +497,16 @@ def change_set_preview(*, change_set: ChangeSet) -> Preview:
     rows = list(
         ChangeRow.objects.filter(change_set=change_set, excluded=False)
         .select_related("sku__product", "shop")
+        # Only what the warnings read: the mirrored rows' raw JSON would dominate the time.
+        .only(
+            *[f.name for f in ChangeRow._meta.concrete_fields],
+            "sku__price",
+            "sku__deleted_at",
+            "sku__stock_total",
+            "sku__product__status",
+            "sku__product__deleted_at",
+            "shop__name",
+        )
         .order_by("id")
     )
     stock_rows = [r for r in rows if r.field == ChangeRow.Field.STOCK]

@@ -29,18 +29,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
     """Every visible shop's products, newest change first."""
     filterset = _filterset(request)
     listing = paginate(filterset.qs.select_related("shop").prefetch_related("skus"), filterset.page)
-    matching_by_shop = (
-        list(
-            filterset.qs.order_by()
-            .values_list("shop__name")
-            .annotate(n=Count("pk"))
-            .order_by("shop__name")
-        )
-        if filterset.is_valid()
-        else []
-    )
     context = {
-        "matching_by_shop": matching_by_shop,
         "filter": filterset,
         "listing": listing,
         "action": reverse("products"),
