@@ -39,7 +39,16 @@ def test_bulk_decision_survives_kills(settings, sandbox, monkeypatch):
     result = requests_decide(requests=refunds, decision="APPROVE_REFUND", actor=make_user())
     assert len(result.made) == REQUESTS and not result.refused
 
-    ctl(sandbox, "POST", "faults", error_rate=0.10, rate_429=0.03, drop_rate=0.05, seed=7)
+    ctl(
+        sandbox,
+        "POST",
+        "faults",
+        error_rate=0.10,
+        rate_429=0.03,
+        drop_rate=0.05,
+        latency_ms=60,  # slow enough that each kill lands on a decision in flight
+        seed=7,
+    )
     worker_settings = {
         "TIKTOK_API_BASE": sandbox.url,
         "TIKTOK_AUTH_BASE": sandbox.url,
@@ -59,7 +68,7 @@ def test_bulk_decision_survives_kills(settings, sandbox, monkeypatch):
         in_flight += Command.objects.filter(status=Command.Status.RUNNING).count()
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-    ctl(sandbox, "POST", "faults", error_rate=0, rate_429=0, drop_rate=0, clear=True)
+    ctl(sandbox, "POST", "faults", error_rate=0, rate_429=0, drop_rate=0, latency_ms=0, clear=True)
     # needs-check commands read back at once from here on
     Command.objects.filter(status=Command.Status.NEEDS_CHECK).update(
         next_attempt_at=Command.objects.order_by("created_at").values("created_at")[:1]
