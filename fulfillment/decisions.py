@@ -369,7 +369,16 @@ class DecideRequest(CommandKind):
                 restock_draft(request=request, actor=command.actor)
 
     def target_url(self, command: Command) -> str | None:
-        return f"{reverse('returns')}?q={command.desired['request_id']}"
+        family = DECISIONS[command.desired["decision"]].family
+        model: type[AfterSale] = Cancellation if family == _C else Return
+        pk = (
+            model._default_manager.filter(
+                shop_id=command.shop_id, tiktok_id=command.desired["request_id"]
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return reverse("returns-detail", args=[family, pk]) if pk else None
 
     def summary(self, command: Command) -> str:
         desired = command.desired

@@ -170,6 +170,9 @@ def test_decision_page_offers_only_valid_actions_and_sends_one(
     page = client.get(url)
     assert page.context["decisions"] == []
     assert "Nothing to decide now" in page.content.decode()
+    activity = client.get(reverse("activity")).content.decode()
+    assert f"Return {ret.tiktok_id}" in activity and "Reject refund" in activity
+    assert url in activity
 
 
 def test_bulk_gives_per_request_outcomes(client, sandbox_operator, shop, sandbox):
