@@ -308,6 +308,9 @@ COMMAND_KINDS: dict[str, str] = {
     "catalog.set_prices": "catalog.commands.SetPrices",
     "catalog.set_stock": "catalog.commands.SetStock",
     "fulfillment.ship_package": "fulfillment.commands.ShipPackage",
+    "fulfillment.decide_return": "fulfillment.decisions.DecideReturn",
+    "fulfillment.decide_cancellation": "fulfillment.decisions.DecideCancellation",
+    "fulfillment.cancel_order": "fulfillment.decisions.CancelOrder",
 }
 # A running command whose worker has not recorded it after this long is taken over.
 COMMAND_LEASE_SECONDS = env.int("COMMAND_LEASE_SECONDS", default=120)

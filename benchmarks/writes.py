@@ -12,7 +12,14 @@ process with its 50 requests/s limit on, and prints
 
 where the bound is N / 50 s, the least time the limit allows for the requests needed. It then
 pushes the same changes with the limit off through one worker and prints the runner's own time
-per command (claim, record, mirror update), apart from the TikTok call. Uses its own database
+per command (claim, record, mirror update), apart from the TikTok call. Before that it applies
+a change set of as many SKU prices as --changes through the pages' services (preview, apply,
+one command per product, the same runner processes) and builds and previews a 5,000-row change
+set over 1,000 products, printing
+
+    preview 5000 rows: Q queries, T ms
+    apply ratio R (1000 rows; bound B s; took T s)
+ Uses its own database
 (`<dev database>_bench_writes`), created, migrated and emptied by the command.
 """
 
@@ -201,6 +208,116 @@ def check_mirror(handle: Any, ids: list[int]) -> int:
     return wrong
 
 
+def preview_bench(rows: int = 5000, products: int = 1000) -> str:
+    """Build a `rows`-row price change set over `products` products and time its preview."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from catalog.models import Product, Sku
+    from catalog.services import PriceRule, change_set_create, change_set_preview
+    from shops.models import Shop
+
+    shop = Shop.objects.create(tiktok_id="7494999999999999", cipher="bench", name="Preview bench")
+    now = timezone.now()
+    made = Product.objects.bulk_create(
+        Product(
+            shop=shop,
+            tiktok_id=f"1799{i:015d}",
+            title=f"Bench {i}",
+            status="ACTIVATE",
+            currency="USD",
+            synced_at=now,
+        )
+        for i in range(products)
+    )
+    per = rows // products
+    Sku.objects.bulk_create(
+        Sku(
+            shop=shop,
+            product=product,
+            tiktok_id=f"1798{i * per + j:015d}",
+            seller_sku=f"B-{i}-{j}",
+            price=Decimal("10.00") + j,
+            list_price=Decimal("30.00"),
+            currency="USD",
+        )
+        for i, product in enumerate(made)
+        for j in range(per)
+    )
+    change_set = change_set_create(
+        name="bench",
+        reason="benchmark",
+        actor=None,
+        products=Product.objects.filter(shop=shop),
+        price_rule=PriceRule(mode="lower_pct", amount=Decimal("10"), ending="0.99"),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        preview = change_set_preview(change_set=change_set)
+        took = (time.perf_counter() - started) * 1000
+    assert preview.rows == rows, preview.rows
+    return f"preview {rows} rows: {len(queries)} queries, {took:.0f} ms"
+
+
+def apply_bench(url: str, shop: Any, user: Any, rows: int, workers: int) -> str:
+    """A `rows`-SKU change set applied through the page's services, pushed under the limit."""
+    from catalog.models import Product
+    from catalog.services import (
+        PriceRule,
+        change_set_apply,
+        change_set_create,
+        change_set_preview,
+        change_set_progress,
+    )
+    from shops.models import Command, RateLimitSlot
+
+    chosen, skus = [], 0
+    for product in (
+        Product.objects.filter(shop=shop, status="ACTIVATE", deleted_at__isnull=True)
+        .prefetch_related("skus")
+        .order_by("-sku_count", "tiktok_id")
+    ):
+        if skus >= rows:
+            break
+        chosen.append(product.pk)
+        skus += len([s for s in product.skus.all() if s.price is not None and not s.deleted_at])
+    change_set = change_set_create(
+        name="bench",
+        reason="benchmark",
+        actor=user,
+        products=Product.objects.filter(pk__in=chosen),
+        price_rule=PriceRule(mode="raise_pct", amount=Decimal("3")),
+    )
+    extra = list(
+        change_set.rows.order_by("-id").values_list("pk", flat=True)[: max(0, skus - rows)]
+    )
+    change_set.rows.filter(pk__in=extra).update(excluded=True)
+    n = change_set.rows.filter(excluded=False).count()
+    RateLimitSlot.objects.all().delete()
+    preview = change_set_preview(change_set=change_set)
+    pool = Workers(url, shop, workers)
+    started = time.perf_counter()  # from pressing Apply
+    commands = change_set_apply(
+        change_set=change_set, actor=user, acknowledged=preview.to_acknowledge
+    )
+    while (
+        change_set_progress(change_set=change_set).pending
+        + change_set_progress(change_set=change_set).sent
+    ):
+        time.sleep(0.05)
+    took = time.perf_counter() - started
+    pool.stop()
+    ids = list(Command.objects.filter(reason__startswith="bench:").values_list("pk", flat=True))
+    bound = requests_made(ids) / RATE
+    progress = change_set_progress(change_set=change_set)
+    print(
+        f"apply: {n} rows in {commands} commands; {progress.applied} applied, "
+        f"{progress.failed} failed, {progress.skipped} skipped"
+    )
+    return f"apply ratio {took / bound:.2f} ({n} rows; bound {bound:.1f} s; took {took:.1f} s)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--changes", type=int, default=1000)
@@ -222,7 +339,7 @@ def main() -> None:
     shops.commands._enqueue_run = lambda shop_id: None
 
     empty_database()
-    handle = SandboxProcess(orders=50, products=260, rate_limit=RATE)
+    handle = SandboxProcess(orders=50, products=450, rate_limit=RATE)
     try:
         shop, user = connect(handle, rate_limit=RATE)
         timed_run(shop, "products", "full")
@@ -241,6 +358,13 @@ def main() -> None:
             f"push ratio {took / bound:.2f} ({args.changes} changes; bound {bound:.1f} s; "
             f"took {took:.1f} s; requests {requests})"
         )
+
+        # --- a change set made, previewed and applied through the pages' services ---
+        import catalog.services
+
+        catalog.services.enqueue_after_commit = lambda *a, **k: None  # type: ignore[assignment]
+        applied = apply_bench(url, shop, user, args.changes, args.workers)
+        previewed = preview_bench()
 
         # --- limit off, one worker: what the runner itself costs per command ---
         settings.TIKTOK_RATE_LIMIT = 0
@@ -275,6 +399,8 @@ def main() -> None:
             f"({call:.1f} ms in the TikTok call, runner overhead {per - call:.1f} ms per command); "
             f"outcome {outcome(ids)}"
         )
+        print(previewed)
+        print(applied)
         print(limited)
     finally:
         handle.stop()

@@ -10,14 +10,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from catalog.models import Inventory, Product, Sku, Warehouse
+from catalog.models import ChangeRow, ChangeSet, Inventory, Product, Sku, Warehouse
 from shops.commands import Checked, CommandKind, Outcome, Verdict, command_create
-from shops.models import Command
+from shops.models import Command, CommandItem
 from tiktok.client import TikTokClient
 from tiktok.types import MAX_STOCK_QUANTITY, InventoryUpdate, PriceUpdate, WarehouseQuantity
 
@@ -111,6 +111,9 @@ class SetPrices(CommandKind):
                 cursor.execute(sql, [v for row in rows for v in row] + [command.shop_id])
         _refresh_product_totals(command)
 
+    def finished(self, command: Command) -> None:
+        change_rows_settle(command=command)
+
     def target_url(self, command: Command) -> str | None:
         return _product_url(command)
 
@@ -183,6 +186,9 @@ class SetStock(CommandKind):
             Sku.objects.filter(pk=sku_pk).update(stock_total=total or 0)
         _refresh_product_totals(command)
 
+    def finished(self, command: Command) -> None:
+        change_rows_settle(command=command)
+
     def target_url(self, command: Command) -> str | None:
         return _product_url(command)
 
@@ -192,6 +198,62 @@ class SetStock(CommandKind):
             + " + ".join(str(w["quantity"]) for w in s["inventory"])
             for s in command.desired.get("skus", [])
         )
+
+
+# --- change-set rows carried by a command ------------------------------------------------------
+
+
+def change_rows_settle(*, command: Command) -> None:
+    """Write a finished command's outcome on each change-set row it carried, then their sets."""
+    rows = list(ChangeRow.objects.filter(command=command).values_list("pk", "sku__tiktok_id"))
+    if not rows:
+        return
+    items = {i.item_id: i for i in CommandItem.objects.filter(command=command)}
+    updates: dict[tuple[str, str], list[int]] = {}
+    for pk, sku_id in rows:
+        item = items.get(sku_id)
+        if command.status == Command.Status.CANCELLED:
+            verdict = (ChangeRow.Outcome.SKIPPED, "Its command was cancelled before it was sent.")
+        elif item is not None and not item.ok:
+            verdict = (ChangeRow.Outcome.FAILED, item.message or f"TikTok refused ({item.code})")
+        elif command.status == Command.Status.FAILED and item is None:
+            verdict = (ChangeRow.Outcome.FAILED, command.error_message or "TikTok refused it.")
+        else:
+            verdict = (ChangeRow.Outcome.APPLIED, "")
+        updates.setdefault(verdict, []).append(pk)
+    for (outcome, message), pks in updates.items():
+        ChangeRow.objects.filter(pk__in=pks).update(outcome=outcome, message=message[:2000])
+    change_sets_settle(
+        ids=set(ChangeRow.objects.filter(command=command).values_list("change_set_id", flat=True))
+    )
+
+
+def change_sets_settle(*, ids: set[int]) -> None:
+    """Move change sets whose rows all have an outcome to applied, partly applied or failed."""
+    from django.db.models import Count, Q
+
+    with transaction.atomic():
+        for change_set in ChangeSet.objects.select_for_update().filter(
+            pk__in=ids, state=ChangeSet.State.APPLYING
+        ):
+            counts = change_set.rows.filter(excluded=False).aggregate(
+                waiting=Count("pk", filter=Q(outcome__in=["pending", "sent"])),
+                applied=Count("pk", filter=Q(outcome="applied")),
+                failed=Count("pk", filter=Q(outcome="failed")),
+            )
+            if counts["waiting"]:
+                continue
+            if counts["failed"] == 0:
+                change_set.state = ChangeSet.State.APPLIED
+            elif counts["applied"] == 0:
+                change_set.state = ChangeSet.State.FAILED
+            else:
+                change_set.state = ChangeSet.State.PARTLY_APPLIED
+            change_set.save(update_fields=["state"])
+            if change_set.reverts_id and counts["applied"]:
+                ChangeSet.objects.filter(pk=change_set.reverts_id).update(
+                    state=ChangeSet.State.REVERTED
+                )
 
 
 # --- operator actions ---------------------------------------------------------------------------
@@ -223,6 +285,7 @@ def product_prices_set(
     actor: User | None,
     reason: str,
     list_prices: Mapping[str, Decimal] | None = None,
+    enqueue: bool = True,
 ) -> Command:
     """Ask TikTok to set these absolute prices (SKU id → price) on one product's SKUs."""
     if not prices:
@@ -247,6 +310,7 @@ def product_prices_set(
         desired={"product_id": product.tiktok_id, "currency": currency, "skus": entries},
         actor=actor,
         reason=reason,
+        enqueue=enqueue,
     )
 
 
@@ -256,6 +320,7 @@ def product_stock_set(
     stock: Mapping[str, Mapping[str, int]],
     actor: User | None,
     reason: str,
+    enqueue: bool = True,
 ) -> Command:
     """Ask TikTok to set absolute stock (SKU id → warehouse id → quantity) on one product.
 
@@ -295,4 +360,5 @@ def product_stock_set(
         desired={"product_id": product.tiktok_id, "skus": entries},
         actor=actor,
         reason=reason,
+        enqueue=enqueue,
     )

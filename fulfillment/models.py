@@ -157,3 +157,16 @@ class Cancellation(AfterSale):
             ),
             models.Index(fields=["shop", "order_tiktok_id"], name="cancel_shop_order"),
         ]
+
+
+class RestockRule(models.Model):
+    """Per shop, off by default: returned or cancelled units become a draft stock change set."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="restock_rule")
+    enabled = models.BooleanField(default=False)
+    warehouse_id = models.CharField(
+        max_length=32, blank=True, help_text="TikTok id of the warehouse the units go back to."
+    )
+
+    def __str__(self) -> str:
+        return f"Restock rule of {self.shop}"

@@ -159,6 +159,9 @@ class CommandKind:
     def apply(self, command: Command, outcome: Outcome | None, checked: Checked | None) -> None:
         """Bring the mirror in line with what TikTok now holds (inside the record transaction)."""
 
+    def finished(self, command: Command) -> None:
+        """Record the final outcome on rows that point at the command (record transaction)."""
+
     def target_url(self, command: Command) -> str | None:
         """Where the target is shown in the back office, if anywhere."""
         return None
@@ -269,6 +272,7 @@ def command_cancel(*, command: Command, actor: User) -> Command:
         command.status = Command.Status.CANCELLED
         command.finished_at = timezone.now()
         command.save()
+        kind_for(command.kind).finished(command)
         _audit(command, actor=actor, outcome="cancelled")
     return command
 
@@ -662,6 +666,7 @@ def _record(claimed: Claimed, kind: CommandKind, record: _Record) -> Command:
         if record.status in (Command.Status.SUCCEEDED, Command.Status.PARTLY_FAILED):
             kind.apply(command, record.outcome, record.checked)
         if command.status in Command.FINISHED:
+            kind.finished(command)
             _audit(command, actor=command.actor, outcome=command.get_status_display().lower())
         if record.hold_shop:
             _hold_shop(command, record)
