@@ -10,7 +10,7 @@ from django.urls import reverse
 from catalog.models import ChangeRow, ChangeSet, Product
 from catalog.services import PriceRule, change_set_create, change_set_preview
 from shops.models import Command
-from tests.factories import PASSWORD, make_product, make_shop, make_user
+from tests.factories import make_product, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def setup(client):
     mine, other = make_shop(members=(user,)), make_shop()
     a, b = make_product(mine, price=Decimal("20.00")), make_product(mine, price=Decimal("5.50"))
     hidden = make_product(other)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return {"user": user, "mine": mine, "other": other, "a": a, "b": b, "hidden": hidden}
 
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalog.models import ChangeSet
-from tests.factories import PASSWORD, make_product, make_shop, make_user
+from tests.factories import make_product, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def setup(client):
     mine, other = make_shop(members=(user,)), make_shop()
     a = make_product(mine, skus=2, price=Decimal("20.00"))
     hidden = make_product(other)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return {"user": user, "a": a, "hidden": hidden}
 
 

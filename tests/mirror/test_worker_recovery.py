@@ -118,7 +118,9 @@ def test_killed_workers_are_detected_replaced_and_the_sync_finishes(
         def finished() -> bool:
             runs = list(SyncRun.objects.filter(shop=shop).values_list("status", flat=True))
             healthy = seen[-1].get("status") == "ok"
-            return healthy and len(runs) == 5 and set(runs) == {"succeeded"}
+            return (
+                healthy and len(runs) == len(settings.SYNC_RESOURCES) and set(runs) == {"succeeded"}
+            )
 
         _wait(finished, 120, "sync finished and worker healthy", live_server.url, seen)
         assert time.monotonic() - killed_at < 120
@@ -139,7 +141,7 @@ def test_killed_workers_are_detected_replaced_and_the_sync_finishes(
             seen,
         )
         time.sleep(2)
-        assert SyncRun.objects.filter(shop=shop).count() == 5
+        assert SyncRun.objects.filter(shop=shop).count() == len(settings.SYNC_RESOURCES)
         assert sum(SyncRun.objects.filter(shop=shop).values_list("requests", flat=True)) == requests
     finally:
         supervisor.send_signal(signal.SIGTERM)
