@@ -264,7 +264,12 @@ COMMAND_KINDS: dict[str, str] = {
     "catalog.set_prices": "catalog.commands.SetPrices",
     "catalog.set_stock": "catalog.commands.SetStock",
     "fulfillment.ship_package": "fulfillment.commands.ShipPackage",
+    "fulfillment.ship_batch": "fulfillment.shipping_commands.ShipBatch",
 }
+# Packages per Batch Ship Packages call (TikTok's limit per call is UNVERIFIED: kept modest).
+SHIP_BATCH_CHUNK = env.int("SHIP_BATCH_CHUNK", default=50)
+# Packages one ship batch may hold (Seller Center prints at most 600 labels at once).
+SHIP_BATCH_MAX = env.int("SHIP_BATCH_MAX", default=1000)
 # A running command whose worker has not recorded it after this long is taken over.
 COMMAND_LEASE_SECONDS = env.int("COMMAND_LEASE_SECONDS", default=120)
 # Attempts per command before it fails (a person's Retry starts the count again).

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from orders.models import Order
 from shops.models import MirroredModel
@@ -157,3 +159,60 @@ class Cancellation(AfterSale):
             ),
             models.Index(fields=["shop", "order_tiktok_id"], name="cancel_shop_order"),
         ]
+
+
+class ShipBatch(models.Model):
+    """Packages chosen together to ship with TikTok shipping, and how they are handed over."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (not sent)"
+        SENT = "sent", "Sent"
+
+    class Handover(models.TextChoices):
+        PICKUP = "PICKUP", "Pickup by the carrier"
+        DROP_OFF = "DROP_OFF", "Drop-off at a carrier point"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    selection = models.CharField(
+        max_length=2000, blank=True, help_text="The filter the packages were chosen with."
+    )
+    handover_method = models.CharField(max_length=8, choices=Handover.choices, blank=True)
+    pickup_start = models.DateTimeField(null=True, blank=True)
+    pickup_end = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Ship batch {self.pk}"
+
+
+class ShipBatchPackage(models.Model):
+    """One package of a batch: held back (and why) or sent by a command with its outcome."""
+
+    batch = models.ForeignKey(ShipBatch, on_delete=models.CASCADE, related_name="entries")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="batch_entries")
+    position = models.PositiveIntegerField(default=0)
+    held_reason = models.CharField(max_length=255, blank=True)
+    command = models.ForeignKey(
+        "shops.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "package"], name="one_entry_per_package")
+        ]
+        indexes = [models.Index(fields=["package", "batch"], name="batchpkg_package")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.package_id}"
