@@ -13,7 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from fulfillment.commands import SHIPPED_STATUSES, ShipError
@@ -181,3 +181,85 @@ def ship_batch_send(
         batch.sent_at = timezone.now()
         batch.save()
     return commands
+
+
+def visible_batches(user: User) -> QuerySet[ShipBatch]:
+    """Batches every package of which is in a shop the user may see (others are a 404)."""
+    from shops.access import visible_shops
+    from shops.roles import is_admin
+
+    batches = ShipBatch.objects.all()
+    if is_admin(user):
+        return batches
+    hidden = ShipBatchPackage.objects.filter(batch=OuterRef("pk")).exclude(
+        shop__in=visible_shops(user)
+    )
+    return batches.exclude(Exists(hidden))
+
+
+def batch_pickup_slots(batch: ShipBatch) -> tuple[list[tuple[int, int]], str]:
+    """TikTok's pickup slots for the batch (read for its first package to ship), or why none.
+
+    Slots are per package on TikTok; a batch offers those of its first package (UNVERIFIED that
+    they hold for every package of the same warehouse and carrier: TikTok refuses per package).
+    """
+    from shops.gateway import ShopNotConnected, client_for_shop
+    from tiktok.errors import TikTokError
+
+    entry = (
+        batch.entries.filter(held_reason="").select_related("package", "shop").order_by("position")
+    ).first()
+    if entry is None:
+        return [], ""
+    try:
+        slots = client_for_shop(entry.shop).get_handover_time_slots(entry.package.tiktok_id)
+    except (TikTokError, ShopNotConnected) as error:
+        return [], f"TikTok's pickup slots could not be read ({error}); drop-off still works."
+    now = int(timezone.now().timestamp())
+    found = [
+        (int(s.start_time.timestamp()), int(s.end_time.timestamp()))
+        for s in slots.pickup_slots
+        if s.available and s.start_time and s.end_time and s.end_time.timestamp() > now
+    ]
+    return found, "" if found else "TikTok offers no pickup slot for this batch."
+
+
+def batch_progress(batch: ShipBatch) -> dict[str, object]:
+    """Counts and one outcome per package (waiting, shipped, refused with TikTok's reason)."""
+    from shops.models import CommandItem
+
+    entries = list(batch.entries.select_related("package", "shop", "command").order_by("position"))
+    command_ids = {e.command_id for e in entries if e.command_id}
+    verdicts = {
+        (i.command_id, i.item_id): i for i in CommandItem.objects.filter(command_id__in=command_ids)
+    }
+    rows = []
+    counts = {"held": 0, "waiting": 0, "shipped": 0, "failed": 0, "check": 0}
+    for entry in entries:
+        command = entry.command
+        message = ""
+        if entry.held_reason:
+            state, message = "held", entry.held_reason
+        elif command is None:
+            state = "waiting"
+        else:
+            item = verdicts.get((command.pk, entry.package.tiktok_id))
+            if item is not None:
+                state, message = ("shipped", item.message) if item.ok else ("failed", item.message)
+            elif command.status == Command.Status.SUCCEEDED:
+                state = "shipped"
+            elif command.status == Command.Status.NEEDS_CHECK:
+                state, message = "check", command.error_message
+            elif command.status in (Command.Status.FAILED, Command.Status.CANCELLED):
+                state, message = "failed", command.error_message or command.get_status_display()
+            else:
+                state = "waiting"
+        counts[state] += 1
+        rows.append({"entry": entry, "state": state, "message": message})
+    finished = batch.status == ShipBatch.Status.SENT and counts["waiting"] == 0
+    return {
+        "rows": rows,
+        "counts": counts,
+        "finished": finished,
+        "to_ship": len(entries) - counts["held"],
+    }

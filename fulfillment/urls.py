@@ -1,8 +1,16 @@
 from django.urls import path
 
-from fulfillment import views
+from fulfillment import shipping_views, views
 
 urlpatterns = [
     path("fulfillment/", views.package_list, name="fulfillment"),
+    path("fulfillment/ship/", shipping_views.ship_choose, name="ship-choose"),
+    path("fulfillment/ship/batch/", shipping_views.ship_batch_new, name="ship-batch-new"),
+    path("fulfillment/batches/", shipping_views.ship_batch_list, name="ship-batches"),
+    path(
+        "fulfillment/batches/<int:batch_id>/",
+        shipping_views.ship_batch_detail,
+        name="ship-batch",
+    ),
     path("returns/", views.aftersale_list, name="returns"),
 ]

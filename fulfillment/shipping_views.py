@@ -1,0 +1,135 @@
+"""Ship batches: choose packages, pre-flight (held back and the count), live progress, history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fulfillment.commands import ShipError
+from fulfillment.models import Package, ShipBatch
+from fulfillment.shipping import (
+    awaiting_shipment,
+    batch_pickup_slots,
+    batch_progress,
+    ship_batch_create,
+    ship_batch_send,
+    visible_batches,
+)
+from fulfillment.shipping_filters import ToShipFilterSet
+from fulfillment.shipping_forms import ChooseForm, SendForm
+from shops.access import AuthenticatedHttpRequest, for_visible_shops
+from shops.htmx import render_page
+from shops.listing import paginate, query_without
+
+
+def _to_ship(request: AuthenticatedHttpRequest) -> ToShipFilterSet:
+    queryset = awaiting_shipment(for_visible_shops(Package.objects.all(), request.user))
+    return ToShipFilterSet(request.GET, queryset=queryset, user=request.user)
+
+
+@require_GET
+def ship_choose(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Packages awaiting TikTok shipping, to check or take all matching into a batch."""
+    filterset = _to_ship(request)
+    listing = paginate(
+        filterset.qs.select_related("shop", "order").defer("raw", "order__raw"), filterset.page
+    )
+    context = {
+        "filter": filterset,
+        "listing": listing,
+        "matching": filterset.qs.count(),
+        "action": reverse("ship-choose"),
+        "query": query_without(request, "page"),
+        "selection": request.GET.urlencode(),
+    }
+    return render_page(request, "fulfillment/ship_choose.html", context, partial="ship-list")
+
+
+@require_POST
+def ship_batch_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Freeze the checked packages (or all matching the filter sent along) into a draft batch."""
+    selection = request.POST.get("selection", "")[:2000].replace("\x00", "")
+
+    filterset = ToShipFilterSet(
+        QueryDict(selection),
+        queryset=awaiting_shipment(for_visible_shops(Package.objects.all(), request.user)),
+        user=request.user,
+    )
+    form = ChooseForm(request.POST, packages=filterset.qs)
+    if not form.is_valid():
+        for error in [*form.non_field_errors(), *form.errors.get("package", [])]:
+            messages.error(request, error)
+        return redirect(f"{reverse('ship-choose')}?{selection}")
+    packages = filterset.qs if form.cleaned_data["all_matching"] else form.cleaned_data["package"]
+    try:
+        batch = ship_batch_create(
+            packages=Package.objects.filter(pk__in=packages.values("pk")),
+            actor=request.user,
+            selection=selection,
+        )
+    except ShipError as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('ship-choose')}?{selection}")
+    return redirect("ship-batch", batch.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def ship_batch_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
+    """A draft's pre-flight (held back with why, confirm the count), or a sent batch's progress."""
+    batch = get_object_or_404(visible_batches(request.user), pk=batch_id)
+    progress = batch_progress(batch)
+    form = None
+    slots_note = ""
+    if batch.status == ShipBatch.Status.DRAFT:
+        slots, slots_note = batch_pickup_slots(batch)
+        form = SendForm(request.POST or None, slots=slots)
+        if request.method == "POST" and form.is_valid():
+            start, end = form.slot
+            try:
+                ship_batch_send(
+                    batch=batch,
+                    actor=request.user,
+                    confirmed_count=form.cleaned_data["confirm_count"],
+                    handover_method=form.cleaned_data["handover_method"],
+                    pickup_start=start,
+                    pickup_end=end,
+                )
+            except ShipError as error:
+                form.add_error("confirm_count", str(error))
+            else:
+                messages.success(request, "Sent: the packages ship in the background.")
+                return redirect("ship-batch", batch.pk)
+        progress = batch_progress(batch)
+    elif request.method == "POST":
+        messages.error(request, "This batch has already been sent.")
+        return redirect("ship-batch", batch.pk)
+    context = {
+        "batch": batch,
+        "form": form,
+        "slots_note": slots_note,
+        **progress,
+    }
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    return render_page(
+        request, "fulfillment/ship_batch.html", context, partial="batch-progress", status=status
+    )
+
+
+@require_GET
+def ship_batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every batch the user may see, newest first: who, when, counts."""
+    batches = (
+        visible_batches(request.user)
+        .select_related("created_by", "sent_by")
+        .annotate(
+            package_count=Count("entries"),
+            held_count=Count("entries", filter=~Q(entries__held_reason="")),
+        )
+    )
+    page = request.GET.get("page", "1")
+    listing = paginate(batches, int(page) if page.isdigit() and len(page) < 6 else 1)
+    return render_page(request, "fulfillment/ship_batches.html", {"listing": listing})
