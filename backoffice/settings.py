@@ -124,6 +124,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored shipping documents (TikTok's links expire after 24 hours) and print files.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / ".var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -3,3 +3,13 @@
 from tests.commands.conftest import commands_sandbox, sandbox, shop
 
 __all__ = ["commands_sandbox", "sandbox", "shop"]
+
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Stored documents go to a fresh folder per test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
