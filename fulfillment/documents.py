@@ -296,3 +296,27 @@ def pick_list_pdf(job: PrintJob, packages: list[Package]) -> bytes:
                 ]
             )
     return bytes(pdf.output())
+
+
+def visible_print_jobs(user: User) -> QuerySet[PrintJob]:
+    """Print jobs every package of which is in a shop the user may see (others are a 404)."""
+    from django.db.models import Exists, OuterRef
+
+    from shops.access import visible_shops
+    from shops.roles import is_admin
+
+    jobs = PrintJob.objects.all()
+    if is_admin(user):
+        return jobs
+    through = PrintJob.packages.through
+    hidden = through.objects.filter(printjob_id=OuterRef("pk")).exclude(
+        package__shop__in=visible_shops(user)
+    )
+    return jobs.exclude(Exists(hidden))
+
+
+def print_job_downloaded(*, job: PrintJob) -> None:
+    """Count a download (the reprint counter)."""
+    from django.db.models import F
+
+    PrintJob.objects.filter(pk=job.pk).update(downloads=F("downloads") + 1)

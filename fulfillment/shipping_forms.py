@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from fulfillment.models import ShipBatch
+from fulfillment.models import DOCUMENT_SIZES, PrintJob, ShipBatch
 
 
 class ChooseForm(forms.Form):
@@ -80,3 +80,12 @@ class SendForm(forms.Form):
             return None, None
         start, end = (int(v) for v in value.split("-"))
         return datetime.fromtimestamp(start, tz=UTC), datetime.fromtimestamp(end, tz=UTC)
+
+
+class DocumentForm(forms.Form):
+    """Which documents, in what size and order."""
+
+    kind = forms.ChoiceField(choices=PrintJob.Kind.choices, label="Documents")
+    size = forms.ChoiceField(choices=DOCUMENT_SIZES, initial="A6", label="Size")
+    order_by = forms.ChoiceField(choices=PrintJob.Sort.choices, label="Order")
+    reverse = forms.BooleanField(required=False, label="Reverse")

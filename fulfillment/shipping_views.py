@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Count, Q
-from django.http import HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fulfillment.commands import ShipError
-from fulfillment.models import Package, ShipBatch
+from fulfillment.documents import (
+    DocumentError,
+    print_job_create,
+    print_job_downloaded,
+    visible_print_jobs,
+)
+from fulfillment.models import Package, PrintJob, ShipBatch
 from fulfillment.shipping import (
     awaiting_shipment,
     batch_pickup_slots,
@@ -20,7 +26,7 @@ from fulfillment.shipping import (
     visible_batches,
 )
 from fulfillment.shipping_filters import ToShipFilterSet
-from fulfillment.shipping_forms import ChooseForm, SendForm
+from fulfillment.shipping_forms import ChooseForm, DocumentForm, SendForm
 from shops.access import AuthenticatedHttpRequest, for_visible_shops
 from shops.htmx import render_page
 from shops.listing import paginate, query_without
@@ -107,9 +113,14 @@ def ship_batch_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpR
     elif request.method == "POST":
         messages.error(request, "This batch has already been sent.")
         return redirect("ship-batch", batch.pk)
+    jobs = list(visible_print_jobs(request.user).filter(batch=batch).select_related("created_by"))
     context = {
         "batch": batch,
         "form": form,
+        "document_form": DocumentForm(),
+        "print_jobs": jobs,
+        "polling": (batch.status == ShipBatch.Status.SENT and not progress["finished"])
+        or any(j.status == PrintJob.Status.BUILDING for j in jobs),
         "slots_note": slots_note,
         **progress,
     }
@@ -133,3 +144,40 @@ def ship_batch_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = request.GET.get("page", "1")
     listing = paginate(batches, int(page) if page.isdigit() and len(page) < 6 else 1)
     return render_page(request, "fulfillment/ship_batches.html", {"listing": listing})
+
+
+@require_POST
+def batch_documents(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
+    """Build labels, slips or the pick list for a batch's packages (in the background)."""
+    batch = get_object_or_404(visible_batches(request.user), pk=batch_id)
+    form = DocumentForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(
+                request, f"{form.fields[field].label if field in form.fields else ''}: {errors[0]}"
+            )
+        return redirect("ship-batch", batch.pk)
+    packages = Package.objects.filter(batch_entries__batch=batch, batch_entries__held_reason="")
+    try:
+        print_job_create(
+            packages=packages,
+            batch=batch,
+            actor=request.user,
+            **form.cleaned_data,
+        )
+    except DocumentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Building the PDF: it appears below when ready.")
+    return redirect("ship-batch", batch.pk)
+
+
+@require_GET
+def print_job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
+    """The stored PDF (every download counts as a print)."""
+    job = get_object_or_404(
+        visible_print_jobs(request.user), pk=job_id, status=PrintJob.Status.READY
+    )
+    print_job_downloaded(job=job)
+    name = f"{job.kind.lower()}-{job.pk}.pdf"
+    return FileResponse(job.file.open("rb"), content_type="application/pdf", filename=name)

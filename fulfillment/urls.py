@@ -12,5 +12,15 @@ urlpatterns = [
         shipping_views.ship_batch_detail,
         name="ship-batch",
     ),
+    path(
+        "fulfillment/batches/<int:batch_id>/documents/",
+        shipping_views.batch_documents,
+        name="ship-batch-documents",
+    ),
+    path(
+        "fulfillment/print/<int:job_id>/download/",
+        shipping_views.print_job_download,
+        name="print-job-download",
+    ),
     path("returns/", views.aftersale_list, name="returns"),
 ]

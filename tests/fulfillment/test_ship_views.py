@@ -161,3 +161,65 @@ def test_the_history_lists_a_visible_batch_with_counts(client, operator):
     batch = _draft(client, operator, count=3)
     page = client.get(reverse("ship-batches")).content.decode()
     assert f"Batch {batch.pk}<" in page
+
+
+def _sent_batch(client, operator):
+    batch = _draft(client, operator)
+    client.post(
+        reverse("ship-batch", args=[batch.pk]), {"handover_method": "DROP_OFF", "confirm_count": 2}
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("name", ["kind", "size", "order_by"])
+def test_hostile_document_options_are_refused_with_a_message(client, operator, name, value):
+    from fulfillment.models import PrintJob
+
+    batch = _sent_batch(client, operator)
+    data = {"kind": "SHIPPING_LABEL", "size": "A6", "order_by": "sku", name: value}
+    response = client.post(reverse("ship-batch-documents", args=[batch.pk]), data, follow=True)
+    assert response.status_code == 200
+    assert (
+        "Select a valid choice" in response.content.decode()
+        or "Choose" in response.content.decode()
+    )
+    assert not PrintJob.objects.exists()
+
+
+def test_a_pick_list_is_built_downloaded_and_counted(client, operator, media):
+    from fulfillment.documents import print_job_build
+    from fulfillment.models import PrintJob
+
+    batch = _sent_batch(client, operator)
+    client.post(
+        reverse("ship-batch-documents", args=[batch.pk]),
+        {"kind": "PICK_LIST", "size": "A6", "order_by": "sku"},
+    )
+    job = print_job_build(job_id=PrintJob.objects.get().pk)
+    assert job.status == PrintJob.Status.READY
+    response = client.get(reverse("print-job-download", args=[job.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    job.refresh_from_db()
+    assert job.downloads == 1
+    page = client.get(reverse("ship-batch", args=[batch.pk])).content.decode()
+    assert "Reprint" in page
+    assert "printed 1×" in client.get(reverse("ship-batches")).content.decode()
+
+
+def test_another_shops_print_job_is_a_404(client, operator):
+    from fulfillment.models import PrintJob
+
+    stranger_package = to_ship(make_shop())
+    job = PrintJob.objects.create(kind="PICK_LIST", status="ready", file="x.pdf")
+    job.packages.add(stranger_package)
+    assert client.get(reverse("print-job-download", args=[job.pk])).status_code == 404
+    batch = ShipBatch.objects.create()
+    batch.entries.create(shop=stranger_package.shop, package=stranger_package)
+    response = client.post(
+        reverse("ship-batch-documents", args=[batch.pk]),
+        {"kind": "PICK_LIST", "size": "A6", "order_by": "sku"},
+    )
+    assert response.status_code == 404
