@@ -267,6 +267,8 @@ COMMAND_KINDS: dict[str, str] = {
     "catalog.set_stock": "catalog.commands.SetStock",
     "fulfillment.ship_package": "fulfillment.commands.ShipPackage",
     "fulfillment.ship_batch": "fulfillment.shipping_commands.ShipBatch",
+    "fulfillment.mark_shipped": "fulfillment.shipping_commands.MarkShipped",
+    "fulfillment.update_tracking": "fulfillment.shipping_commands.UpdateTracking",
 }
 # Packages per Batch Ship Packages call (TikTok's limit per call is UNVERIFIED: kept modest).
 SHIP_BATCH_CHUNK = env.int("SHIP_BATCH_CHUNK", default=50)

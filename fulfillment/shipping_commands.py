@@ -121,3 +121,82 @@ class ShipBatch(CommandKind):
             start = datetime.fromtimestamp(int(slot["start_time"]), tz=UTC)
             text += f" from {start:%Y-%m-%d %H:%M} UTC"
         return text
+
+
+MARK_SHIPPED = "fulfillment.mark_shipped"
+UPDATE_TRACKING = "fulfillment.update_tracking"
+
+
+class _SellerTracking(CommandKind):
+    """What both seller-shipping writes share: never sent twice, the tracking read back."""
+
+    repeatable = False
+
+    def check(self, command: Command, client: TikTokClient) -> Checked:
+        package = client.get_package(command.desired["package_id"])
+        status = _status(package.status)
+        wanted = command.desired["tracking_number"]
+        if status in SHIPPED_STATUSES and (package.tracking_number or "") == wanted:
+            return Checked(Verdict.DONE, note=f"TikTok shows tracking {wanted}.", data=package)
+        if self.name == MARK_SHIPPED and status in TO_SHIP_STATUSES:
+            return Checked(Verdict.NOT_DONE, note="TikTok shows it still to ship.", data=package)
+        if self.name == UPDATE_TRACKING and status in SHIPPED_STATUSES:
+            return Checked(
+                Verdict.NOT_DONE,
+                note=f"TikTok still shows tracking {package.tracking_number}.",
+                data=package,
+            )
+        return Checked(Verdict.UNKNOWN, note=f"TikTok shows the package {status}.", data=package)
+
+    def apply(self, command: Command, outcome: Outcome | None, checked: Checked | None) -> None:
+        desired = command.desired
+        fields = {
+            "tracking_number": desired["tracking_number"][:100],
+            "shipping_provider_name": desired.get("shipping_provider_name", "")[:255],
+        }
+        if self.name == MARK_SHIPPED:
+            fields["status"] = "PROCESSING"
+        Package.objects.filter(shop_id=command.shop_id, tiktok_id=desired["package_id"]).update(
+            **fields
+        )
+
+    def target_url(self, command: Command) -> str | None:
+        return reverse("seller-shipping")
+
+    def summary(self, command: Command) -> str:
+        desired = command.desired
+        provider = desired.get("shipping_provider_name") or desired["shipping_provider_id"]
+        return f"Tracking {desired['tracking_number']} with {provider}"
+
+
+class MarkShipped(_SellerTracking):
+    """desired: {order_id, package_id, line_item_ids[], tracking_number, shipping_provider_id}."""
+
+    name = MARK_SHIPPED
+    label = "Mark shipped (own carrier)"
+
+    def send(self, command: Command, client: TikTokClient) -> Outcome:
+        desired = command.desired
+        result = client.mark_package_shipped(
+            desired["order_id"],
+            tracking_number=desired["tracking_number"],
+            shipping_provider_id=desired["shipping_provider_id"],
+            order_line_item_ids=desired.get("line_item_ids") or None,
+        )
+        return Outcome(request_id=result.request_id)
+
+
+class UpdateTracking(_SellerTracking):
+    """desired: {package_id, tracking_number, shipping_provider_id} for a shipped package."""
+
+    name = UPDATE_TRACKING
+    label = "Fix tracking"
+
+    def send(self, command: Command, client: TikTokClient) -> Outcome:
+        desired = command.desired
+        result = client.update_package_shipping_info(
+            desired["package_id"],
+            tracking_number=desired["tracking_number"],
+            shipping_provider_id=desired["shipping_provider_id"],
+        )
+        return Outcome(request_id=result.request_id)
