@@ -56,13 +56,16 @@ class SendForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["pickup_slot"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "Choose a slot")] + [
-            (
-                slot_value(s, e),
-                f"{datetime.fromtimestamp(s, tz=UTC):%a %d %b %H:%M}–"
-                f"{datetime.fromtimestamp(e, tz=UTC):%H:%M} UTC",
-            )
-            for s, e in slots
+        field.choices = [
+            ("", "Choose a slot"),
+            *[
+                (
+                    slot_value(s, e),
+                    f"{datetime.fromtimestamp(s, tz=UTC):%a %d %b %H:%M}–"
+                    f"{datetime.fromtimestamp(e, tz=UTC):%H:%M} UTC",
+                )
+                for s, e in slots
+            ],
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -89,3 +92,23 @@ class DocumentForm(forms.Form):
     size = forms.ChoiceField(choices=DOCUMENT_SIZES, initial="A6", label="Size")
     order_by = forms.ChoiceField(choices=PrintJob.Sort.choices, label="Order")
     reverse = forms.BooleanField(required=False, label="Reverse")
+
+
+class TrackingRowForm(forms.Form):
+    """One package's row of the tracking grid."""
+
+    tracking_number = forms.CharField(max_length=200, required=False, strip=False)
+    provider = forms.ChoiceField(choices=(), required=False)
+
+    def __init__(self, *args: Any, providers: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["provider"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Provider"), *providers]
+        field.error_messages["invalid_choice"] = "Choose one of TikTok's providers."
+
+
+class CsvImportForm(forms.Form):
+    """A CSV of package_id (or order_id), tracking_number, provider (name or id)."""
+
+    file = forms.FileField(label="CSV file")

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fulfillment.commands import ShipError
+from fulfillment.commands import SHIPPED_STATUSES, ShipError
 from fulfillment.documents import (
     DocumentError,
     print_job_create,
@@ -17,6 +17,15 @@ from fulfillment.documents import (
     visible_print_jobs,
 )
 from fulfillment.models import Package, PrintJob, ShipBatch
+from fulfillment.seller_shipping import (
+    CSV_MAX_BYTES,
+    Entry,
+    SellerShippingError,
+    csv_entries,
+    providers_for,
+    seller_shipments_send,
+    seller_shipped,
+)
 from fulfillment.shipping import (
     awaiting_shipment,
     batch_pickup_slots,
@@ -26,7 +35,14 @@ from fulfillment.shipping import (
     visible_batches,
 )
 from fulfillment.shipping_filters import ToShipFilterSet
-from fulfillment.shipping_forms import ChooseForm, DocumentForm, SendForm
+from fulfillment.shipping_forms import (
+    ChooseForm,
+    CsvImportForm,
+    DocumentForm,
+    SendForm,
+    TrackingRowForm,
+)
+from orders.models import Order
 from shops.access import AuthenticatedHttpRequest, for_visible_shops
 from shops.htmx import render_page
 from shops.listing import paginate, query_without
@@ -181,3 +197,80 @@ def print_job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileRe
     print_job_downloaded(job=job)
     name = f"{job.kind.lower()}-{job.pk}.pdf"
     return FileResponse(job.file.open("rb"), content_type="application/pdf", filename=name)
+
+
+@require_http_methods(["GET", "POST"])
+def seller_shipping(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Tracking numbers for own-carrier packages: a grid (scanner-friendly) or a CSV import."""
+    fixing = request.GET.get("fix") == "1"
+    scope = seller_shipped(for_visible_shops(Package.objects.all(), request.user))
+    rows_qs = (
+        scope.filter(status__in=SHIPPED_STATUSES)
+        if fixing
+        else scope.exclude(status__in=[*SHIPPED_STATUSES, "CANCELLED"])
+    )
+    packages = list(rows_qs.select_related("shop", "order").defer("raw")[:200])
+    if packages and any(p.order_id for p in packages):
+        orders = {o.pk: o for o in Order.objects.filter(pk__in=[p.order_id for p in packages])}
+        for p in packages:
+            p.order = orders.get(p.order_id)  # with raw: the delivery option id is there
+    data = request.POST if request.method == "POST" and "grid" in request.POST else None
+    forms_by_pk = {
+        p.pk: TrackingRowForm(data, prefix=f"p{p.pk}", providers=providers_for(p)) for p in packages
+    }
+    csv_form = CsvImportForm(
+        request.POST if request.method == "POST" and "csv" in request.POST else None,
+        request.FILES or None,
+    )
+    problems: list[str] = []
+    status = 200
+    if data is not None:
+        entries = []
+        for p in packages:
+            form = forms_by_pk[p.pk]
+            if not form.is_valid():
+                continue
+            number = form.cleaned_data["tracking_number"]
+            if number or form.cleaned_data["provider"]:
+                entries.append(
+                    Entry(package=p, tracking_number=number, provider=form.cleaned_data["provider"])
+                )
+        if any(f.errors for f in forms_by_pk.values()):
+            status = 400
+        else:
+            try:
+                seller_shipments_send(entries=entries, actor=request.user, fixing=fixing)
+            except SellerShippingError as error:
+                status = 400
+                for problem in error.problems:
+                    row = forms_by_pk.get(problem.package_id or 0)
+                    if row is not None and problem.column in ("tracking_number", "provider"):
+                        row.add_error(problem.column, problem.message)
+                    else:
+                        problems.append(str(problem))
+            else:
+                messages.success(request, f"Sending {len(entries)} tracking number(s) to TikTok.")
+                return redirect(f"{reverse('seller-shipping')}{'?fix=1' if fixing else ''}")
+    elif csv_form.is_bound:
+        if csv_form.is_valid():
+            upload = csv_form.cleaned_data["file"]
+            entries, found = csv_entries(upload.read(CSV_MAX_BYTES + 1), scope)
+            problems = [str(p) for p in found]
+            if not found:
+                try:
+                    seller_shipments_send(entries=entries, actor=request.user, fixing=fixing)
+                except SellerShippingError as error:
+                    problems = [str(p) for p in error.problems]
+                else:
+                    messages.success(
+                        request, f"Imported {len(entries)} line(s): sending to TikTok."
+                    )
+                    return redirect(f"{reverse('seller-shipping')}{'?fix=1' if fixing else ''}")
+        status = 400
+    context = {
+        "fixing": fixing,
+        "rows": [(p, forms_by_pk[p.pk]) for p in packages],
+        "csv_form": csv_form,
+        "problems": problems,
+    }
+    return render_page(request, "fulfillment/seller_shipping.html", context, status=status)

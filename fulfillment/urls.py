@@ -22,5 +22,6 @@ urlpatterns = [
         shipping_views.print_job_download,
         name="print-job-download",
     ),
+    path("fulfillment/seller-shipping/", shipping_views.seller_shipping, name="seller-shipping"),
     path("returns/", views.aftersale_list, name="returns"),
 ]

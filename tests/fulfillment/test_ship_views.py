@@ -223,3 +223,43 @@ def test_another_shops_print_job_is_a_404(client, operator):
         {"kind": "PICK_LIST", "size": "A6", "order_by": "sku"},
     )
     assert response.status_code == 404
+
+
+def test_seller_shipping_grid_refuses_hostile_values_beside_the_row(client, operator):
+    shop = make_shop(members=(operator,))
+    package = make_package(
+        make_order(shop, shipping_type="SELLER"), status="TO_FULFILL", shipping_type="SELLER"
+    )
+    hidden = make_package(
+        make_order(make_shop(), shipping_type="SELLER"), status="TO_FULFILL", shipping_type="SELLER"
+    )
+    page = client.get(reverse("seller-shipping")).content.decode()
+    assert package.tiktok_id in page and hidden.tiktok_id not in page
+    for value in HOSTILE:
+        response = client.post(
+            reverse("seller-shipping"),
+            {
+                "grid": "1",
+                f"p{package.pk}-tracking_number": value,
+                f"p{package.pk}-provider": value,
+            },
+        )
+        assert response.status_code == 400
+        assert 'data-testid="row-error"' in response.content.decode()
+    assert not Command.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x00\x00", "²".encode(), b"x" * 5000, b"package_id,tracking_number,provider\n1e5,T,X\n"],
+)
+def test_seller_shipping_csv_refuses_hostile_files_with_a_message(client, operator, body):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        reverse("seller-shipping"),
+        {"csv": "1", "file": SimpleUploadedFile("t.csv", body, content_type="text/csv")},
+    )
+    assert response.status_code == 400
+    assert 'data-testid="problems"' in response.content.decode()
+    assert not Command.objects.exists()
