@@ -196,7 +196,9 @@ def print_job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileRe
     )
     print_job_downloaded(job=job)
     name = f"{job.kind.lower()}-{job.pk}.pdf"
-    return FileResponse(job.file.open("rb"), content_type="application/pdf", filename=name)
+    return FileResponse(
+        job.file.open("rb"), content_type="application/pdf", filename=name, as_attachment=True
+    )
 
 
 @require_http_methods(["GET", "POST"])
