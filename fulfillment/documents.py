@@ -10,14 +10,17 @@ from __future__ import annotations
 import io
 import logging
 import os
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 
 import httpx
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -119,10 +122,8 @@ def ordered_packages(job: PrintJob) -> list[Package]:
     return packages
 
 
-def _fetch(client: TikTokClient, package: Package, kind: str, size: str) -> PackageDocument:
-    """Ask TikTok for one document, download it and store it (no transaction open meanwhile)."""
-    from pypdf import PdfReader
-
+def _download(client: TikTokClient, package: Package, kind: str, size: str) -> tuple[bytes, str]:
+    """Ask TikTok for one document and download it (no database access, no transaction)."""
     document = client.get_shipping_document(
         package.tiktok_id,
         document_type=kind,
@@ -135,6 +136,13 @@ def _fetch(client: TikTokClient, package: Package, kind: str, size: str) -> Pack
     body = response.content
     if len(body) > MAX_DOCUMENT_BYTES or not body.startswith(b"%PDF"):
         raise DocumentError("TikTok's link did not return a PDF.")
+    return body, document.tracking_number or ""
+
+
+def _store(package: Package, kind: str, size: str, body: bytes, tracking: str) -> PackageDocument:
+    """Keep one downloaded document (storage first, then its row in a short transaction)."""
+    from pypdf import PdfReader
+
     pages = len(PdfReader(io.BytesIO(body)).pages)
     name = default_storage.save(
         f"fulfillment/packages/{package.shop_id}/{package.tiktok_id}-{kind}-{size}.pdf",
@@ -148,36 +156,85 @@ def _fetch(client: TikTokClient, package: Package, kind: str, size: str) -> Pack
             defaults={
                 "file": name,
                 "pages": pages,
-                "tracking_number": (document.tracking_number or "")[:100],
+                "tracking_number": tracking[:100],
                 "fetched_at": timezone.now(),
             },
         )
     return stored
 
 
+_DONE = object()
+
+
+def _fetcher(work: queue.Queue, results: queue.Queue, kind: str, size: str) -> None:
+    """One download thread: its own clients (and database connection, closed at the end)."""
+    clients: dict[int, TikTokClient] = {}
+    try:
+        while True:
+            try:
+                package = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                if package.shop_id not in clients:
+                    clients[package.shop_id] = client_for_shop(package.shop)
+                results.put((package, _download(clients[package.shop_id], package, kind, size)))
+            except (TikTokError, DocumentError, ShopNotConnected) as error:
+                results.put((package, str(error)[:500]))
+            except (httpx.HTTPError, OSError) as error:
+                results.put((package, f"Download failed: {error}"[:500]))
+            except Exception as error:  # never leave the collector waiting
+                logger.exception("fetching the document of package %s failed", package.pk)
+                results.put((package, f"{type(error).__name__}: {error}"[:500]))
+    finally:
+        results.put(_DONE)
+        connections.close_all()
+
+
 def documents_fetch(
     packages: list[Package], *, kind: str, size: str
 ) -> tuple[dict[int, PackageDocument], list[dict[str, str]]]:
-    """Stored documents for these packages, fetching the missing ones; and the failures."""
+    """Stored documents for these packages, fetching the missing ones; and the failures.
+
+    Downloads run in DOCUMENT_FETCH_THREADS threads (the shared limiter paces their calls);
+    this thread stores each file as it arrives.
+    """
     stored = {
         d.package_id: d
         for d in PackageDocument.objects.filter(package__in=packages, document_type=kind, size=size)
     }
+    missing = [
+        p
+        for p in packages
+        if p.pk not in stored or not default_storage.exists(stored[p.pk].file.name)
+    ]
     failures: list[dict[str, str]] = []
-    clients: dict[int, TikTokClient] = {}
-    for package in packages:
-        if package.pk in stored and default_storage.exists(stored[package.pk].file.name):
+    if not missing:
+        return stored, failures
+    work: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue()
+    for package in missing:
+        work.put(package)
+    count = max(1, min(int(settings.DOCUMENT_FETCH_THREADS), len(missing)))
+    threads = [
+        threading.Thread(target=_fetcher, args=(work, results, kind, size), daemon=True)
+        for _ in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    running = count
+    while running:
+        item = results.get()
+        if item is _DONE:
+            running -= 1
             continue
-        try:
-            if package.shop_id not in clients:
-                clients[package.shop_id] = client_for_shop(package.shop)
-            stored[package.pk] = _fetch(clients[package.shop_id], package, kind, size)
-        except (TikTokError, DocumentError, ShopNotConnected) as error:
-            failures.append({"package_id": package.tiktok_id, "message": str(error)[:500]})
-        except (httpx.HTTPError, OSError) as error:
-            failures.append(
-                {"package_id": package.tiktok_id, "message": f"Download failed: {error}"}
-            )
+        package, got = item
+        if isinstance(got, str):
+            failures.append({"package_id": package.tiktok_id, "message": got})
+        else:
+            stored[package.pk] = _store(package, kind, size, *got)
+    for thread in threads:
+        thread.join()
     return stored, failures
 
 
