@@ -166,7 +166,9 @@ def _store(package: Package, kind: str, size: str, body: bytes, tracking: str) -
 _DONE = object()
 
 
-def _fetcher(work: queue.Queue, results: queue.Queue, kind: str, size: str) -> None:
+def _fetcher(
+    work: queue.Queue, results: queue.Queue, kind: str, size: str, *, own_thread: bool = True
+) -> None:
     """One download thread: its own clients (and database connection, closed at the end)."""
     clients: dict[int, TikTokClient] = {}
     try:
@@ -188,7 +190,8 @@ def _fetcher(work: queue.Queue, results: queue.Queue, kind: str, size: str) -> N
                 results.put((package, f"{type(error).__name__}: {error}"[:500]))
     finally:
         results.put(_DONE)
-        connections.close_all()
+        if own_thread:
+            connections.close_all()
 
 
 def documents_fetch(
@@ -216,12 +219,16 @@ def documents_fetch(
     for package in missing:
         work.put(package)
     count = max(1, min(int(settings.DOCUMENT_FETCH_THREADS), len(missing)))
-    threads = [
-        threading.Thread(target=_fetcher, args=(work, results, kind, size), daemon=True)
-        for _ in range(count)
-    ]
-    for thread in threads:
-        thread.start()
+    threads: list[threading.Thread] = []
+    if count == 1:  # in this thread (its connection sees this transaction's rows)
+        _fetcher(work, results, kind, size, own_thread=False)
+    else:
+        threads = [
+            threading.Thread(target=_fetcher, args=(work, results, kind, size), daemon=True)
+            for _ in range(count)
+        ]
+        for thread in threads:
+            thread.start()
     running = count
     while running:
         item = results.get()

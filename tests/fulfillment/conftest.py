@@ -12,4 +12,6 @@ import pytest
 def media(settings, tmp_path):
     """Stored documents go to a fresh folder per test."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Download threads have their own connections, which cannot see a test's open transaction.
+    settings.DOCUMENT_FETCH_THREADS = 1
     return tmp_path / "media"

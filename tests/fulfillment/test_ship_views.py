@@ -263,3 +263,14 @@ def test_seller_shipping_csv_refuses_hostile_files_with_a_message(client, operat
     assert response.status_code == 400
     assert 'data-testid="problems"' in response.content.decode()
     assert not Command.objects.exists()
+
+
+def test_the_order_page_ships_a_package_through_the_preflight(client, operator):
+    shop = make_shop(members=(operator,))
+    package = to_ship(shop, status="ON_HOLD")
+    page = client.get(reverse("order-detail", args=[package.order.pk])).content.decode()
+    assert 'data-testid="package-ship"' in page
+    response = client.post(reverse("ship-batch-new"), {"package": [package.pk]})
+    preflight = client.get(response.url).content.decode()
+    assert "On hold: the buyer may still cancel" in preflight
+    assert 'data-testid="to-ship-count">0<' in preflight
