@@ -713,7 +713,7 @@ def change_set_apply(
         change_set.applied_by = actor if actor is not None and actor.is_authenticated else None
         change_set.save(update_fields=["state", "applied_at", "applied_by", "acknowledged"])
         for shop_id in sorted(shops):
-            enqueue_after_commit("shops.tasks.run_commands", shop_id, group=f"commands-{shop_id}")
+            enqueue_after_commit("shops.tasks.commands_work", shop_id, group=f"commands-{shop_id}")
     from catalog.commands import change_sets_settle
 
     change_sets_settle(ids={change_set.pk})  # nothing sent (all skipped) settles at once
