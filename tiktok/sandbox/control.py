@@ -81,7 +81,7 @@ def _doc(app: SandboxApp, name: str, start_response: StartResponse) -> Iterable[
             return [b"document expired or unknown"]
         shop = app.store.world.shops[doc.shop_no]
         f = facts(shop, doc.idx)
-        pdf = docs.render(shop, f, doc.k, doc.doc_type)
+        pdf = docs.render(shop, f, doc.k, doc.doc_type, doc.size)
     start_response(
         "200 OK",
         [
