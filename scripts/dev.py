@@ -482,23 +482,33 @@ def run_procfile(names: list[str], env: dict[str, str], procfile: Path = ROOT / 
     return 0
 
 
+# Debian packages the tests need, each with a file that shows it is installed: Chromium for
+# the browser tests, DejaVu Sans for pick lists with names outside Latin-1.
+TEST_PACKAGES = {
+    "chromium": CHROMIUM,
+    "fonts-dejavu-core": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+}
+
+
 def ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium; install it with apt when missing and possible."""
-    if CHROMIUM.exists():
+    """Install the Debian packages the tests need (Chromium, a Unicode font) when missing."""
+    missing = [name for name, path in TEST_PACKAGES.items() if not path.exists()]
+    if not missing:
         return
+    names = " ".join(missing)
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SetupError("Chromium is missing: apt-get install chromium")
-    say("installing Chromium for the browser tests (apt-get)")
+        raise SetupError(f"{names} missing: apt-get install {names}")
+    say(f"installing {names} for the tests (apt-get)")
     quiet = {"stdout": subprocess.DEVNULL}
     try:
         run(["apt-get", "update", "-qq"], **quiet)
         run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", *missing],
             **quiet,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
     except subprocess.CalledProcessError as exc:
-        raise SetupError("installing Chromium failed: apt-get install chromium") from exc
+        raise SetupError(f"installing {names} failed: apt-get install {names}") from exc
 
 
 def command_test(pytest_args: list[str]) -> int:
