@@ -21,14 +21,16 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connections, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from fulfillment.commands import SHIPPED_STATUSES
 from fulfillment.models import Package, PackageDocument, PrintJob, ShipBatch
 from orders.models import OrderLine
+from shops.access import visible_shops
 from shops.gateway import ShopNotConnected, client_for_shop, http_client
 from shops.jobs import enqueue_after_commit
+from shops.roles import is_admin
 from tiktok.client import TikTokClient
 from tiktok.errors import TikTokError
 
@@ -364,11 +366,6 @@ def pick_list_pdf(job: PrintJob, packages: list[Package]) -> bytes:
 
 def visible_print_jobs(user: User) -> QuerySet[PrintJob]:
     """Print jobs every package of which is in a shop the user may see (others are a 404)."""
-    from django.db.models import Exists, OuterRef
-
-    from shops.access import visible_shops
-    from shops.roles import is_admin
-
     jobs = PrintJob.objects.all()
     if is_admin(user):
         return jobs

@@ -20,8 +20,10 @@ from fulfillment.commands import SHIPPED_STATUSES, ShipError
 from fulfillment.models import Package, ShipBatch, ShipBatchPackage
 from fulfillment.shipping_commands import SHIP_BATCH
 from orders.models import OrderStatus
+from shops.access import visible_shops
 from shops.commands import command_create
 from shops.models import Command
+from shops.roles import is_admin
 
 
 def awaiting_shipment(queryset: QuerySet[Package]) -> QuerySet[Package]:
@@ -185,9 +187,6 @@ def ship_batch_send(
 
 def visible_batches(user: User) -> QuerySet[ShipBatch]:
     """Batches every package of which is in a shop the user may see (others are a 404)."""
-    from shops.access import visible_shops
-    from shops.roles import is_admin
-
     batches = ShipBatch.objects.all()
     if is_admin(user):
         return batches
