@@ -22,6 +22,7 @@ NAV_ITEMS = [
     ("fulfillment", "Fulfillment", "truck"),
     ("returns", "Returns", "arrow-return-left"),
     ("finance", "Finance", "cash-coin"),
+    ("activity", "Activity", "activity"),
 ]
 
 

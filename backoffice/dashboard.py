@@ -20,9 +20,11 @@ from catalog.models import Sku
 from fulfillment.models import Cancellation, Return
 from orders.models import TO_SHIP, Order, OrderStatus
 from shops.filters import day_start
-from shops.models import Shop, SyncRun
+from shops.models import Command, Shop, SyncRun
 
 CHART_DAYS = 30
+# Failed writes older than this are history (the Activity page keeps them), not today's work.
+FAILED_WRITES_DAYS = 7
 # Orders that never became a sale do not count towards GMV.
 NOT_SALES = (OrderStatus.UNPAID, OrderStatus.CANCELLED)
 
@@ -96,6 +98,23 @@ def stock_counts(shops: list[Shop]) -> dict[str, int]:
     ).aggregate(
         out=Count("pk", filter=Q(stock_total__lte=0)),
         low=Count("pk", filter=Q(stock_total__gt=0, stock_total__lt=threshold)),
+    )
+
+
+def failed_writes(shops: list[Shop], now: datetime) -> dict[str, int]:
+    """Recent writes to TikTok that failed (wholly or for some items) or wait for a check."""
+    return Command.objects.filter(
+        shop__in=shops,
+        status__in=[
+            Command.Status.FAILED,
+            Command.Status.PARTLY_FAILED,
+            Command.Status.NEEDS_CHECK,
+        ],
+        created_at__gte=now - timedelta(days=FAILED_WRITES_DAYS),
+    ).aggregate(
+        failed=Count("pk", filter=Q(status=Command.Status.FAILED)),
+        partly_failed=Count("pk", filter=Q(status=Command.Status.PARTLY_FAILED)),
+        needs_check=Count("pk", filter=Q(status=Command.Status.NEEDS_CHECK)),
     )
 
 
@@ -180,6 +199,8 @@ def attention(visible: list[Shop]) -> dict[str, Any]:
         "low_stock_threshold": settings.LOW_STOCK_THRESHOLD,
         "reauthorize": reauthorize,
         "failing": failing,
+        "writes": failed_writes(visible, now),
+        "failed_writes_days": FAILED_WRITES_DAYS,
         "days": days,
         "series": series,
         "chart": chart_data(days, series),

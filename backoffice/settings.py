@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django_filters",
     "template_partials",
     "django_q",
+    "axes",
     "shops",
     "catalog",
     "orders",
@@ -50,11 +52,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "backoffice.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "shops.zones.DisplayZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -111,8 +116,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Login throttling (django-axes): failures count per username *and* address together, so one
+# attacker cannot lock everyone at an address (or behind the proxy) out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_ATTEMPTS_LIMIT = env.int("LOGIN_ATTEMPTS_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+AXES_FAILURE_LIMIT = LOGIN_ATTEMPTS_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "backoffice.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "backoffice.auth.client_address"
+AXES_USERNAME_CALLABLE = "backoffice.auth.attempted_username"
+AXES_VERBOSE = False
+# Idle sessions end after this many seconds (requests move the deadline, at most once a minute:
+# backoffice.middleware.IdleSessionMiddleware).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
 
 # --- i18n / time -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -122,8 +144,11 @@ USE_TZ = True
 
 # --- static ------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the files whitenoise serves (with hashed names outside DEBUG).
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Stored shipping documents (TikTok's links expire after 24 hours) and print files.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / ".var" / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -147,8 +172,17 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Addresses (or networks) of the proxies whose X-Forwarded-For we believe; the client's address
+# is the right-most forwarded one that is not such a proxy. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list(
+    "TRUSTED_PROXIES", default=["127.0.0.1", "::1"] if BEHIND_TLS_PROXY else []
+)
+# The demo (make run with the sandbox) may use the sandbox's published app credentials;
+# anywhere else the deploy checks refuse them.
+DEMO = env.bool("DEMO", default=False)
 
 # --- jobs (django-q2) ---------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -168,6 +202,15 @@ Q_CLUSTER = {
     "cache": "default",
     "poll": 0.2,
 }
+# The worker's health (shops/worker.py): `manage.py run_worker` sends a canary job every
+# WORKER_CANARY_SECONDS (a schedule sends one a minute too); when none has completed for
+# WORKER_STALL_SECONDS the worker is stalled (and run_worker restarts it). A due job waiting
+# longer than QUEUE_BACKLOG_SECONDS means the queue is backed up.
+WORKER_CANARY_SECONDS = env.int("WORKER_CANARY_SECONDS", default=15)
+WORKER_STALL_SECONDS = env.int("WORKER_STALL_SECONDS", default=150)
+QUEUE_BACKLOG_SECONDS = env.int("QUEUE_BACKLOG_SECONDS", default=300)
+# The worker runs at this CPU niceness (0-19), so jobs yield to the web processes.
+WORKER_NICE = env.int("WORKER_NICE", default=10)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
@@ -219,8 +262,13 @@ TIKTOK_WEBHOOK_EVENTS = env.list(
         "PRODUCT_CREATION",
     ],
 )
-# Jobs queued (with the shop's id) whenever a shop is connected or reconnected.
-SHOP_CONNECTED_JOBS = ["shops.tasks.register_webhooks", "shops.tasks.sync_connected_shop"]
+# Jobs queued (with the shop's id) whenever a shop is connected or reconnected; the last one
+# sends the changes that waited while the shop needed re-authorization.
+SHOP_CONNECTED_JOBS = [
+    "shops.tasks.webhooks_register",
+    "shops.tasks.sync_shop_pending",
+    "shops.tasks.commands_work",
+]
 # Largest webhook body accepted, in bytes.
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=1_000_000)
 # Which job handles which webhook type (dotted paths, like middleware); shops handles 6 and 7.
@@ -250,6 +298,9 @@ SYNC_RESOURCES: dict[str, str] = {
     "order_settlements": "finance.mirror.OrderSettlementSyncer",
     "unsettled": "finance.mirror.UnsettledOrderSyncer",
 }
+# What else runs after a resource's run succeeded (dotted paths called with shop=): order
+# lines mirrored before their products get their SKU links.
+SYNC_AFTER_RUN: dict[str, list[str]] = {"products": ["orders.mirror.order_lines_link_skus"]}
 # Minutes between scheduled incremental syncs (they reconcile whatever webhooks missed).
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
 # Incremental syncs re-read changes from this many minutes before the last complete run.
@@ -258,6 +309,38 @@ SYNC_OVERLAP_MINUTES = env.int("SYNC_OVERLAP_MINUTES", default=10)
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
 # The dashboard counts SKUs with stock above zero but under this as low.
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+
+# Writes to TikTok: which command kind is which class (dotted paths, like SYNC_RESOURCES).
+COMMAND_KINDS: dict[str, str] = {
+    "catalog.set_prices": "catalog.commands.SetPrices",
+    "catalog.set_stock": "catalog.commands.SetStock",
+    "fulfillment.ship_package": "fulfillment.commands.ShipPackage",
+    "fulfillment.decide_return": "fulfillment.decisions.DecideReturn",
+    "fulfillment.decide_cancellation": "fulfillment.decisions.DecideCancellation",
+    "fulfillment.cancel_order": "fulfillment.decisions.CancelOrder",
+    "fulfillment.ship_batch": "fulfillment.shipping_commands.ShipBatch",
+    "fulfillment.mark_shipped": "fulfillment.shipping_commands.MarkShipped",
+    "fulfillment.update_tracking": "fulfillment.shipping_commands.UpdateTracking",
+}
+# Packages per Batch Ship Packages call (TikTok's limit per call is UNVERIFIED: kept modest).
+SHIP_BATCH_CHUNK = env.int("SHIP_BATCH_CHUNK", default=50)
+# Threads downloading shipping documents at once (TikTok's calls stay paced by the limiter).
+DOCUMENT_FETCH_THREADS = env.int("DOCUMENT_FETCH_THREADS", default=4)
+# Packages one ship batch may hold (Seller Center prints at most 600 labels at once).
+SHIP_BATCH_MAX = env.int("SHIP_BATCH_MAX", default=1000)
+# A running command whose worker has not recorded it after this long is taken over.
+COMMAND_LEASE_SECONDS = env.int("COMMAND_LEASE_SECONDS", default=120)
+# Attempts per command before it fails (a person's Retry starts the count again).
+COMMAND_MAX_ATTEMPTS = env.int("COMMAND_MAX_ATTEMPTS", default=6)
+# Back-off between attempts: doubling from the base, with jitter, up to the cap.
+COMMAND_RETRY_BASE_SECONDS = env.float("COMMAND_RETRY_BASE_SECONDS", default=1.0)
+COMMAND_RETRY_MAX_SECONDS = env.float("COMMAND_RETRY_MAX_SECONDS", default=60.0)
+# A worker waits this long for the next retry before handing back; one job works at most
+# COMMAND_WORK_SECONDS (well under JOB_TIMEOUT) and the minute schedule picks up the rest.
+COMMAND_IDLE_WAIT_SECONDS = env.float("COMMAND_IDLE_WAIT_SECONDS", default=20.0)
+COMMAND_WORK_SECONDS = env.float("COMMAND_WORK_SECONDS", default=300.0)
+# How often a worker looks for running commands past their lease (they are rare).
+COMMAND_LOST_CHECK_SECONDS = 2.0
 
 # --- logging ------------
 LOGGING = {

@@ -25,3 +25,8 @@ TOKEN_ENCRYPTION_KEYS = ["o2v0uJ0Z0rjzJ7sWkq5b2HmN8fYw1aCqL3tXyE6dPgA="]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Serve static files from the finders: no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True
+# Commands run inline after commit in tests: never wait for a retry, back off briefly.
+COMMAND_IDLE_WAIT_SECONDS = 0
+COMMAND_RETRY_BASE_SECONDS = 0.01
+COMMAND_RETRY_MAX_SECONDS = 0.05
+COMMAND_LOST_CHECK_SECONDS = 0

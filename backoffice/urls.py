@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from backoffice import views
-from backoffice.auth import ThrottledLoginView
+from backoffice.auth import LoginView
 
 admin.site.site_header = "TikTok Shop back office"
 admin.site.site_title = "Back office admin"
@@ -12,7 +12,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("worker", views.worker_badge, name="worker-badge"),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("shops.urls")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -29,12 +29,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def worker_badge(request: HttpRequest) -> HttpResponse:
-    """The worker heartbeat shown in the footer (polled by htmx)."""
-    status = worker_status()
+    """The worker's state shown in the footer (polled by htmx): running, down or stalled."""
+    try:
+        status = worker_status()
+    except DatabaseError:
+        status = None
     return render(
         request,
         "partials/worker_badge.html",
-        {"worker": status, "age": seconds_since(status.last_seen)},
+        {"worker": status, "age": seconds_since(status.last_seen) if status else None},
     )
 
 
@@ -42,7 +45,7 @@ def _database_check() -> dict:
     try:
         with connection.cursor() as cursor:
             cursor.execute("select 1")
-    except Exception as exc:
+    except DatabaseError as exc:
         return {"ok": False, "error": type(exc).__name__}
     return {"ok": True}
 
@@ -50,13 +53,16 @@ def _database_check() -> dict:
 def _worker_check() -> dict:
     try:
         status = worker_status()
-    except Exception as exc:  # e.g. the cache table is missing: degraded, not a 500
-        return {"ok": False, "error": type(exc).__name__}
+    except DatabaseError as exc:  # e.g. the cache table is missing: degraded, not a 500
+        return {"ok": False, "problems": ["worker down"], "error": type(exc).__name__}
     return {
-        "ok": status.running,
+        "ok": status.healthy,
+        "problems": status.problems,
         "clusters": status.clusters,
         "workers": status.workers,
         "last_seen_seconds_ago": seconds_since(status.last_seen),
+        "last_job_seconds_ago": seconds_since(status.canary_done),
+        "oldest_due_job_seconds_ago": seconds_since(status.oldest_due),
         "queued": status.queued,
     }
 
@@ -65,11 +71,21 @@ def _worker_check() -> dict:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers and a worker's heartbeat is fresh, 503 otherwise."""
+    """200 when the database answers and the worker is taking jobs; 503 naming what is wrong."""
     database = _database_check()
-    worker = _worker_check() if database["ok"] else {"ok": False, "error": "database unavailable"}
-    healthy = database["ok"] and worker["ok"]
+    if database["ok"]:
+        worker = _worker_check()
+        problems = worker["problems"]
+    else:
+        worker = {"ok": False, "error": "database unavailable"}
+        problems = ["database"]
+    healthy = not problems
     return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "database": database, "worker": worker},
+        {
+            "status": "ok" if healthy else "degraded",
+            "problems": problems,
+            "database": database,
+            "worker": worker,
+        },
         status=200 if healthy else 503,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -160,3 +162,140 @@ class Inventory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} @ {self.warehouse}: {self.quantity}"
+
+
+# --- change sets: bulk price and stock edits ----------------------------------------------------
+
+
+class ChangeSetQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ChangeSetQuerySet:
+        """Change sets touching only shops the user may see (one hidden shop hides the set)."""
+        from shops.roles import is_admin
+
+        if is_admin(user):
+            return self
+        hidden = ChangeRow.objects.filter(change_set=models.OuterRef("pk")).exclude(
+            shop__members=user
+        )
+        return self.exclude(models.Exists(hidden))
+
+
+class ChangeSet(models.Model):
+    """A named set of price and/or stock changes, made by a person with a reason."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PREVIEWED = "previewed", "Previewed"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        PARTLY_APPLIED = "partly_applied", "Partly applied"
+        FAILED = "failed", "Failed"
+        REVERTED = "reverted", "Reverted"
+
+    name = models.CharField(max_length=200)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    rule = models.JSONField(default=dict, blank=True, help_text="The rules the rows came from.")
+    reverts = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reverted_by"
+    )
+    previewed_at = models.DateTimeField(null=True, blank=True)
+    acknowledged = models.JSONField(
+        default=list, blank=True, help_text="Warning groups the operator acknowledged."
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ChangeSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (self.State.DRAFT, self.State.PREVIEWED)
+
+
+class ChangeRow(models.Model):
+    """One SKU's price, or one SKU-and-warehouse's stock: old → new, and TikTok's outcome."""
+
+    class Field(models.TextChoices):
+        PRICE = "price", "Price"
+        STOCK = "stock", "Stock"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Not sent yet"
+        SENT = "sent", "Sent"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    change_set = models.ForeignKey(ChangeSet, on_delete=models.CASCADE, related_name="rows")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    field = models.CharField(max_length=8, choices=Field.choices)
+    currency = models.CharField(max_length=8, blank=True)
+    old_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    new_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    old_list_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    new_list_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    old_quantity = models.IntegerField(null=True, blank=True)
+    new_quantity = models.IntegerField(null=True, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    excluded = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.PENDING)
+    message = models.TextField(blank=True)
+    command = models.ForeignKey(
+        "shops.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["command"], name="change_row_command")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change_set", "sku", "field", "warehouse"],
+                name="one_change_per_sku_field_warehouse",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    @property
+    def warning_labels(self) -> list[str]:
+        from catalog.services import WARNINGS
+
+        return [WARNINGS.get(w, w) for w in self.warnings]
+
+    @property
+    def old_value(self) -> Decimal | int | None:
+        return self.old_price if self.field == self.Field.PRICE else self.old_quantity
+
+    @property
+    def new_value(self) -> Decimal | int | None:
+        return self.new_price if self.field == self.Field.PRICE else self.new_quantity
+
+    @property
+    def difference(self) -> Decimal | int | None:
+        old, new = self.old_value, self.new_value
+        if old is None or new is None:
+            return None
+        return new - old

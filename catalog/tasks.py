@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from catalog import mirror
 from shops.models import Shop, SyncRun
-from shops.sync import sync_request, sync_request_all
-
-
-def sync_products() -> int:
-    return sync_request_all(resource="products", kind=SyncRun.Kind.INCREMENTAL)
+from shops.sync import sync_request
 
 
 def product_refresh(shop_id: int, product_id: str) -> str:

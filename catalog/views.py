@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.contrib import messages
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from catalog.filters import ProductFilterSet
-from catalog.models import Inventory, Product, Sku
+from catalog.forms import PriceEditForm, StockEditForm
+from catalog.models import ChangeSet, Inventory, Product, Sku, Warehouse
+from catalog.services import INLINE, RowEdit, change_set_add_edit
 from shops.access import for_visible_shops, get_owned_or_404
 from shops.htmx import render_page
 from shops.listing import csv_response, filter_errors_response, paginate, query_without
@@ -54,7 +58,61 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request.user,
         pk=pk,
     )
-    return render_page(request, "catalog/product_detail.html", {"product": product})
+    draft = (
+        ChangeSet.objects.filter(
+            created_by=request.user.pk,
+            rule__source=INLINE,
+            state__in=[ChangeSet.State.DRAFT, ChangeSet.State.PREVIEWED],
+        )
+        .annotate(n=Count("rows"))
+        .order_by("-id")
+        .first()
+    )
+    pending = {}
+    if draft is not None:
+        pending = {
+            (r.sku_id, r.field, r.warehouse_id): r for r in draft.rows.filter(sku__product=product)
+        }
+    for sku in product.skus.all():
+        row = pending.get((sku.pk, "price", None))
+        sku.pending_price = row.new_price if row else None
+        for stock in sku.inventory.all():
+            row = pending.get((sku.pk, "stock", stock.warehouse_id))
+            stock.pending = row.new_quantity if row else None
+    return render_page(request, "catalog/product_detail.html", {"product": product, "draft": draft})
+
+
+@require_POST
+def sku_edit(request: HttpRequest, pk: int, sku_pk: int) -> HttpResponse:
+    """Put a typed price, or one warehouse's stock, into the person's draft change set."""
+    product = get_owned_or_404(Product.objects.select_related("shop"), request.user, pk=pk)
+    sku = get_object_or_404(Sku.objects.filter(product=product), pk=sku_pk)
+    warehouse = None
+    if "quantity" in request.POST:
+        form: PriceEditForm | StockEditForm = StockEditForm(request.POST)
+        warehouse = Warehouse.objects.filter(
+            shop=product.shop_id,
+            pk=request.POST.get("warehouse", "")
+            if str(request.POST.get("warehouse", "")).isdigit()
+            else 0,
+        ).first()
+        if warehouse is None:
+            form.add_error(None, "Unknown warehouse.")
+    else:
+        form = PriceEditForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(str(e) for es in form.errors.values() for e in es)
+        messages.error(request, f"Not saved: {errors}")
+        return redirect("product-detail", pk=product.pk)
+    edit = RowEdit(
+        sku=sku,
+        price=form.cleaned_data.get("price"),
+        warehouse=warehouse,
+        quantity=form.cleaned_data.get("quantity"),
+    )
+    draft = change_set_add_edit(actor=request.user, edit=edit)  # type: ignore[arg-type]
+    messages.success(request, f"Saved to the draft “{draft.name}”: nothing is sent before Apply.")
+    return redirect("product-detail", pk=product.pk)
 
 
 @require_GET

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 
-from fulfillment.models import Cancellation, Package, Return
+from fulfillment.models import Cancellation, Package, RestockRule, Return
 from shops.adminkit import MirrorAdmin, enqueue_batches, enqueue_each
 
 # Get Package Detail is one call per package; a batch is only how many a job reads.
@@ -61,3 +61,9 @@ class CancellationAdmin(_WithOrder):
         return enqueue_each(
             "fulfillment.tasks.cancellation_refresh", queryset.values_list("shop_id", "tiktok_id")
         )
+
+
+@admin.register(RestockRule)
+class RestockRuleAdmin(admin.ModelAdmin):
+    list_display = ("shop", "enabled", "warehouse_id")
+    list_filter = ("enabled",)

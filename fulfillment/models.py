@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from orders.models import Order
 from shops.models import MirroredModel
@@ -157,3 +159,153 @@ class Cancellation(AfterSale):
             ),
             models.Index(fields=["shop", "order_tiktok_id"], name="cancel_shop_order"),
         ]
+
+
+class RestockRule(models.Model):
+    """Per shop, off by default: returned or cancelled units become a draft stock change set."""
+
+    shop = models.OneToOneField("shops.Shop", on_delete=models.CASCADE, related_name="restock_rule")
+    enabled = models.BooleanField(default=False)
+    warehouse_id = models.CharField(
+        max_length=32, blank=True, help_text="TikTok id of the warehouse the units go back to."
+    )
+
+    def __str__(self) -> str:
+        return f"Restock rule of {self.shop}"
+
+
+class ShipBatch(models.Model):
+    """Packages chosen together to ship with TikTok shipping, and how they are handed over."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (not sent)"
+        SENT = "sent", "Sent"
+
+    class Handover(models.TextChoices):
+        PICKUP = "PICKUP", "Pickup by the carrier"
+        DROP_OFF = "DROP_OFF", "Drop-off at a carrier point"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    selection = models.CharField(
+        max_length=2000, blank=True, help_text="The filter the packages were chosen with."
+    )
+    handover_method = models.CharField(max_length=8, choices=Handover.choices, blank=True)
+    pickup_start = models.DateTimeField(null=True, blank=True)
+    pickup_end = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Ship batch {self.pk}"
+
+
+class ShipBatchPackage(models.Model):
+    """One package of a batch: held back (and why) or sent by a command with its outcome."""
+
+    batch = models.ForeignKey(ShipBatch, on_delete=models.CASCADE, related_name="entries")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="batch_entries")
+    position = models.PositiveIntegerField(default=0)
+    held_reason = models.CharField(max_length=255, blank=True)
+    command = models.ForeignKey(
+        "shops.Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["batch", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "package"], name="one_entry_per_package")
+        ]
+        indexes = [models.Index(fields=["package", "batch"], name="batchpkg_package")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.package_id}"
+
+
+DOCUMENT_TYPES = [
+    ("SHIPPING_LABEL", "Shipping label"),
+    ("PACKING_SLIP", "Packing slip"),
+    ("SHIPPING_LABEL_AND_PACKING_SLIP", "Label and packing slip"),
+]
+DOCUMENT_SIZES = [("A6", "A6 / 4×6 in"), ("A5", "A5")]
+
+
+class PackageDocument(models.Model):
+    """TikTok's PDF for one shipped package, stored (TikTok's link expires after 24 hours)."""
+
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.CharField(max_length=40, choices=DOCUMENT_TYPES)
+    size = models.CharField(max_length=4, choices=DOCUMENT_SIZES)
+    file = models.FileField(upload_to="fulfillment/packages/%Y/%m/", max_length=255)
+    pages = models.PositiveIntegerField(default=0)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["package", "document_type", "size"], name="one_document_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_type} {self.package_id}"
+
+
+class PrintJob(models.Model):
+    """One PDF for printing: labels / slips merged in the chosen order, or a pick list."""
+
+    class Kind(models.TextChoices):
+        SHIPPING_LABEL = "SHIPPING_LABEL", "Shipping labels"
+        PACKING_SLIP = "PACKING_SLIP", "Packing slips"
+        SHIPPING_LABEL_AND_PACKING_SLIP = "SHIPPING_LABEL_AND_PACKING_SLIP", "Labels and slips"
+        PICK_LIST = "PICK_LIST", "Pick list"
+
+    class Sort(models.TextChoices):
+        SKU = "sku", "By SKU"
+        SHIP_BY = "ship_by", "By ship-by"
+        ORDER = "order", "By order"
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    batch = models.ForeignKey(
+        ShipBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="print_jobs"
+    )
+    packages = models.ManyToManyField(Package, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    size = models.CharField(max_length=4, choices=DOCUMENT_SIZES, default="A6")
+    order_by = models.CharField(max_length=8, choices=Sort.choices, default=Sort.SKU)
+    reverse = models.BooleanField(default=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.BUILDING)
+    file = models.FileField(upload_to="fulfillment/print/%Y/%m/", max_length=255, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    page_map = models.JSONField(
+        default=list, blank=True, help_text="The package id printed on each page, in order."
+    )
+    failures = models.JSONField(
+        default=list, blank=True, help_text="Packages whose document TikTok did not give, and why."
+    )
+    downloads = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"

@@ -3,20 +3,7 @@
 from __future__ import annotations
 
 from fulfillment import mirror
-from shops.models import Shop, SyncRun
-from shops.sync import sync_request_all
-
-
-def sync_packages() -> int:
-    return sync_request_all(resource="packages", kind=SyncRun.Kind.INCREMENTAL)
-
-
-def sync_returns() -> int:
-    return sync_request_all(resource="returns", kind=SyncRun.Kind.INCREMENTAL)
-
-
-def sync_cancellations() -> int:
-    return sync_request_all(resource="cancellations", kind=SyncRun.Kind.INCREMENTAL)
+from shops.models import Shop
 
 
 def _connected(shop_id: int) -> Shop | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from psycopg.types.json import Json
 
@@ -266,6 +266,16 @@ def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
                     sku = sku_pk.get(as_id(li.get("sku_id")) or "")
                     copy.write_row(line_values(shop.pk, order_pk[tiktok_id], sku, li))
     return len(latest)
+
+
+def order_lines_link_skus(*, shop: Shop) -> int:
+    """Link order lines mirrored before their SKUs arrived; return how many were linked."""
+    matching = Sku.objects.filter(shop=shop, tiktok_id=models.OuterRef("sku_tiktok_id"))
+    return (
+        OrderLine.objects.filter(shop=shop, sku__isnull=True)
+        .filter(models.Exists(matching))
+        .update(sku=models.Subquery(matching.values("pk")[:1]))
+    )
 
 
 def orders_refresh(*, shop: Shop, order_ids: Iterable[str]) -> int:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from orders import mirror
-from shops.models import Shop, SyncRun
-from shops.sync import sync_request_all
-
-
-def sync_orders() -> int:
-    return sync_request_all(resource="orders", kind=SyncRun.Kind.INCREMENTAL)
+from shops.models import Shop
 
 
 def orders_refresh(shop_id: int, order_ids: list[str]) -> int:

@@ -8,13 +8,16 @@ nothing changed, and every missing prerequisite ends in one line naming the fix.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -270,7 +273,20 @@ def start_private_cluster() -> str:
     if result.returncode != 0 or can_connect(url) is not None:
         tail = logfile.read_text().strip().splitlines()[-1:] if logfile.exists() else []
         raise SetupError(f"the private PostgreSQL cluster did not start: {' '.join(tail)}")
+    STARTED_CLUSTERS.append([*as_owner, str(bindir / "pg_ctl"), "-D", str(data)])
     return url
+
+
+# pg_ctl commands (without the action) of the clusters this process started.
+STARTED_CLUSTERS: list[list[str]] = []
+
+
+def stop_started_clusters() -> None:
+    """Stop the private cluster if this run started it (one found running is left alone)."""
+    while STARTED_CLUSTERS:
+        command = STARTED_CLUSTERS.pop()
+        say("stopping the private PostgreSQL cluster")
+        subprocess.run([*command, "-m", "fast", "-w", "stop"], capture_output=True)
 
 
 def resolve_database() -> str:
@@ -317,11 +333,22 @@ def command_run() -> int:
     ):
         if port_in_use(port):
             raise SetupError(f"port {port} is in use; stop what holds it or set {var} to another")
-    # honcho gives each process its own PORT, so the Procfile reads WEB_PORT instead.
+    try:
+        return _serve(settings, web_port, sandbox_on, sandbox_port)
+    finally:
+        stop_started_clusters()
+
+
+def _serve(settings: dict[str, str], web_port: int, sandbox_on: bool, sandbox_port: int) -> int:
     env = {**os.environ, "DATABASE_URL": resolve_database(), "WEB_PORT": str(web_port)}
     env["PATH"] = f"{VENV / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    env.setdefault("DEBUG", settings.get("DEBUG", "true"))
+    # Production settings by default (DEBUG=true in .env or the environment turns them off);
+    # plain http on loopback needs cookies without the secure flag and no HTTPS redirect.
+    env.setdefault("DEBUG", settings.get("DEBUG", "false"))
+    for key, value in PLAIN_HTTP.items():
+        env.setdefault(key, settings.get(key, value))
     if sandbox_on:
+        env["DEMO"] = "true"
         env["SANDBOX_PORT"] = str(sandbox_port)
         sandbox_url = f"http://127.0.0.1:{sandbox_port}"
         # With the sandbox on, the demo always talks to it (and to its demo app, unless .env
@@ -335,31 +362,153 @@ def command_run() -> int:
     # migrate also creates the cache table and upserts the code-declared schedules.
     manage("migrate", "--noinput", "-v", "0", env=env)
     manage("ensure_demo_admin", env=env)
+    manage("collectstatic", "--noinput", "-v", "0", env=env)
     print(f"\n  The back office: http://127.0.0.1:{web_port}/", flush=True)
     if sandbox_on:
         print(f"  The TikTok Shop sandbox: http://127.0.0.1:{sandbox_port}/_sandbox/\n", flush=True)
-    processes = ["web", "worker"] + (["sandbox"] if sandbox_on else [])
-    honcho = [str(VENV / "bin" / "honcho"), "-f", str(ROOT / "Procfile"), "start", *processes]
-    return subprocess.call(honcho, env=env, cwd=ROOT)
+    names = ["web", "worker"] + (["sandbox"] if sandbox_on else [])
+    return run_procfile(names, env)
+
+
+# What serving plain http on loopback needs (make run); production keeps the secure defaults.
+PLAIN_HTTP = {
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_HSTS_SECONDS": "0",
+}
+
+
+# --- the processes of make run --------------------------------------------------------------
+
+
+def read_procfile(path: Path) -> dict[str, str]:
+    entries = {}
+    for line in path.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() and not name.startswith("#"):
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+class Supervised:
+    """One Procfile process in its own process group, its output prefixed with its name."""
+
+    def __init__(self, name: str, command: str, env: dict[str, str], width: int) -> None:
+        self.name, self.command, self.env, self.width = name, command, env, width
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.restarts = 0
+        self.due = 0.0  # when a crashed process is started again
+        self.relay: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["/bin/sh", "-c", self.command],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.started = time.monotonic()
+        self.relay = threading.Thread(target=self._relay, args=(self.proc,), daemon=True)
+        self.relay.start()
+
+    def _relay(self, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None
+        for raw in iter(proc.stdout.readline, b""):
+            line = raw.decode(errors="replace").rstrip()
+            print(f"{time.strftime('%H:%M:%S')} {self.name:<{self.width}} | {line}", flush=True)
+
+    def signal(self, signum: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signum)
+
+
+def run_procfile(names: list[str], env: dict[str, str], procfile: Path = ROOT / "Procfile") -> int:
+    """Run the named Procfile processes; restart any that dies; stop them all on Ctrl-C/TERM.
+
+    One crash never takes the others down.
+    """
+    entries = read_procfile(procfile)
+    width = max(len(name) for name in names)
+    processes = [Supervised(name, entries[name], env, width) for name in names]
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for process in processes:
+            process.start()
+        while not stopping.wait(0.5):
+            for process in processes:
+                assert process.proc is not None
+                code = process.proc.poll()
+                if code is None:
+                    continue
+                now = time.monotonic()
+                if process.due == 0.0:
+                    if now - process.started > 60:
+                        process.restarts = 0
+                    delay = min(30, 2**process.restarts)
+                    say(f"{process.name} exited with code {code}; starting it again in {delay} s")
+                    process.due = now + delay
+                elif now >= process.due:
+                    process.restarts += 1
+                    process.due = 0.0
+                    process.start()
+    finally:
+        say("stopping")
+        for process in processes:
+            process.signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for process in processes:
+            if process.proc is None:
+                continue
+            try:
+                process.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{process.name} did not stop in time; killing it")
+                process.signal(signal.SIGKILL)
+                process.proc.wait()
+            if process.relay is not None:
+                process.relay.join(timeout=2)  # its last lines (how it stopped) are shown
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+# Debian packages the tests need, each with a file that shows it is installed: Chromium for
+# the browser tests, DejaVu Sans for pick lists with names outside Latin-1.
+TEST_PACKAGES = {
+    "chromium": CHROMIUM,
+    "fonts-dejavu-core": Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+}
 
 
 def ensure_chromium() -> None:
-    """Browser tests drive Debian's Chromium; install it with apt when missing and possible."""
-    if CHROMIUM.exists():
+    """Install the Debian packages the tests need (Chromium, a Unicode font) when missing."""
+    missing = [name for name, path in TEST_PACKAGES.items() if not path.exists()]
+    if not missing:
         return
+    names = " ".join(missing)
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        raise SetupError("Chromium is missing: apt-get install chromium")
-    say("installing Chromium for the browser tests (apt-get)")
+        raise SetupError(f"{names} missing: apt-get install {names}")
+    say(f"installing {names} for the tests (apt-get)")
     quiet = {"stdout": subprocess.DEVNULL}
     try:
         run(["apt-get", "update", "-qq"], **quiet)
         run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", *missing],
             **quiet,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         )
     except subprocess.CalledProcessError as exc:
-        raise SetupError("installing Chromium failed: apt-get install chromium") from exc
+        raise SetupError(f"installing {names} failed: apt-get install {names}") from exc
 
 
 def command_test(pytest_args: list[str]) -> int:

@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from shops.adminkit import GuardedAdmin, ReadOnlyAdmin
-from shops.models import AuditEntry, Authorization, Shop, SyncRun, SyncState, WebhookEvent
+from shops.models import (
+    AuditEntry,
+    Authorization,
+    Command,
+    CommandItem,
+    Shop,
+    SyncRun,
+    SyncState,
+    WebhookEvent,
+)
 
 TOKEN_FIELDS = ("access_token_encrypted", "refresh_token_encrypted")
 
@@ -67,3 +76,21 @@ class SyncStateAdmin(ReadOnlyAdmin):
 
     list_display = ("shop", "resource", "watermark")
     list_select_related = ("shop",)
+
+
+class CommandItemInline(admin.TabularInline):
+    model = CommandItem
+    extra = 0
+    can_delete = False
+    readonly_fields = ("item_id", "ok", "code", "message", "detail")
+
+
+@admin.register(Command)
+class CommandAdmin(ReadOnlyAdmin):
+    """Read-only: a command's key and desired state are what was sent; fix data by new commands."""
+
+    list_display = ("created_at", "shop", "kind", "target_label", "status", "attempts", "actor")
+    list_filter = ("status", "kind")
+    search_fields = ("target", "target_label", "idempotency_key", "reason", "actor__username")
+    list_select_related = ("shop", "actor")
+    inlines = [CommandItemInline]

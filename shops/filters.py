@@ -12,11 +12,14 @@ from typing import Any, ClassVar
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from shops import commands
+from shops.access import for_visible_shops
 from shops.listing import MAX_PAGE
-from shops.models import Shop
+from shops.models import Command, Shop
 
 SEARCH_MAX_LENGTH = 200
 INVALID_CHOICE = "Pick one of the listed values."
@@ -151,3 +154,32 @@ def filter_days(queryset: QuerySet, field: str, start: date | None, end: date | 
     if end is not None and (after := day_after(end)) is not None:
         queryset = queryset.filter(**{f"{field}__lt": after})
     return queryset
+
+
+def command_kind_choices() -> list[tuple[str, str]]:
+    return [(name, commands.kind_for(name).label) for name in commands.kind_names()]
+
+
+def command_people(request: Any) -> QuerySet[User]:
+    """People who asked for a change in a shop the viewer may see."""
+    if request is None:
+        return User.objects.none()
+    actors = for_visible_shops(Command.objects.all(), request.user).values("actor")
+    return User.objects.filter(pk__in=actors).order_by("username")
+
+
+class CommandFilterSet(ListFilterSet):
+    """The Activity page: shop, kind of change, status and the person who asked, newest first."""
+
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {"created": ("created_at", "id")}
+    DEFAULT_SORT = "-created"
+
+    kind = django_filters.ChoiceFilter(
+        choices=command_kind_choices, empty_label="Any change", label="Change"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Command.Status.choices, empty_label="Any status", label="Status"
+    )
+    person = django_filters.ModelChoiceFilter(
+        field_name="actor", queryset=command_people, empty_label="Anyone", label="Person"
+    )

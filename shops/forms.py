@@ -1,4 +1,4 @@
-"""Forms behind the shops pages' POSTs: members and the profile."""
+"""Forms behind the shops pages' POSTs: members, the profile, and the actions on a command."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from shops.models import Shop
+from shops import commands
+from shops.models import Command, Shop
 from shops.roles import ADMINS
 from shops.zones import zone_choices
 
@@ -57,3 +59,38 @@ class ProfileForm(forms.Form):
         field = self.fields["time_zone"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "The site's zone"), *zone_choices()]
+
+
+class CommandActionForm(forms.Form):
+    """Retry a failed command or cancel a queued one (admins and the command's author)."""
+
+    ACTIONS = {"retry": "Retry", "cancel": "Cancel"}
+
+    def __init__(self, data: Any, *, command: Command, user: User, action: str) -> None:
+        super().__init__(data)
+        self.command = command
+        self.user = user
+        self.action = action
+
+    def clean(self) -> dict[str, Any]:
+        if self.action not in self.ACTIONS:
+            raise forms.ValidationError("Unknown action.")
+        if not commands.can_act_on(self.user, self.command):
+            raise forms.ValidationError(
+                "Only admins and the person who asked for this change can retry or cancel it."
+            )
+        allowed = self.command.can_retry if self.action == "retry" else self.command.can_cancel
+        if not allowed:
+            raise forms.ValidationError(
+                f"This change is {self.command.get_status_display().lower()}: "
+                f"it cannot be {'retried' if self.action == 'retry' else 'cancelled'} now."
+            )
+        return super().clean() or {}
+
+    def save(self) -> Command:
+        act = commands.command_retry if self.action == "retry" else commands.command_cancel
+        try:
+            return act(command=self.command, actor=self.user)
+        except commands.CommandActionError as error:
+            self.add_error(None, str(error))
+            raise

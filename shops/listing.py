@@ -76,12 +76,16 @@ class _Echo:
         return value
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "|", "\t", "\r", "\n")
 
 
 def spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula, quoted so it shows as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Text a spreadsheet would run as a formula, quoted so it shows as text.
+
+    Spreadsheets skip leading spaces before a formula sign (" =1+1" runs too), and `|` starts a
+    DDE link in some of them.
+    """
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -166,7 +167,7 @@ class MirroredModel(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who connected, reconnected or disconnected what, and membership changes."""
+    """Who connected, disconnected or changed what: connections, members, every command."""
 
     class Action(models.TextChoices):
         CONNECT = "connect", "Connected"
@@ -176,6 +177,7 @@ class AuditEntry(models.Model):
         MEMBER_REMOVED = "member_removed", "Member removed"
         REAUTHORIZATION_NEEDED = "reauthorization_needed", "Re-authorization needed"
         REVOKED = "revoked", "Authorization revoked"
+        COMMAND = "command", "Change sent to TikTok"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -186,6 +188,9 @@ class AuditEntry(models.Model):
     )
     shop = models.ForeignKey(
         Shop, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    command = models.ForeignKey(
+        "Command", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
     )
     detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -207,6 +212,8 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        # Signed, but with values we cannot store (answered 400, never processed).
+        REJECTED = "rejected", "Rejected"
 
     notification_id = models.CharField(max_length=64, unique=True)
     type = models.PositiveSmallIntegerField(db_index=True)
@@ -217,7 +224,13 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
+    raw_body = models.TextField(
+        blank=True, help_text="The body of a rejected event as received (shortened)."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took it; older claims are taken again."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -291,6 +304,8 @@ class SyncRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moves with every stored page: a worker busy with a long run is working, not stalled.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -332,3 +347,135 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.time_zone or 'site zone'})"
+
+
+def new_idempotency_key() -> str:
+    """A command's key: made once when the command is created, sent on every attempt."""
+    return uuid.uuid4().hex
+
+
+class CommandQuerySet(models.QuerySet):
+    def for_shops(self, shops) -> CommandQuerySet:
+        return self.filter(shop__in=shops)
+
+    def unfinished(self) -> CommandQuerySet:
+        return self.filter(status__in=Command.UNFINISHED)
+
+
+class Command(models.Model):
+    """One write to TikTok: the absolute state wanted, who asked and why, and how it went."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTLY_FAILED = "partly_failed", "Partly failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        NEEDS_CHECK = "needs_check", "Needs check"
+
+    UNFINISHED = (Status.QUEUED, Status.RUNNING, Status.NEEDS_CHECK)
+    FINISHED = (Status.SUCCEEDED, Status.PARTLY_FAILED, Status.FAILED, Status.CANCELLED)
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="commands")
+    kind = models.CharField(max_length=64, help_text="A name registered in COMMAND_KINDS.")
+    target = models.CharField(
+        max_length=128, help_text="What it changes, e.g. product:<id>; one at a time per target."
+    )
+    target_label = models.CharField(max_length=255, blank=True)
+    desired = models.JSONField(help_text="The absolute state asked for (never a delta).")
+    idempotency_key = models.CharField(
+        max_length=64, unique=True, default=new_idempotency_key, editable=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    checks = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A running command past this time lost its worker."
+    )
+    # Set after an ambiguous failure of a repeatable kind: read TikTok's state before resending.
+    verify_first = models.BooleanField(default=False)
+    # Bumped by every claim: a worker whose lease was taken over records nothing.
+    claims = models.PositiveIntegerField(default=0)
+    # Attempts before the last Retry by a person, so the retry bound starts again from there.
+    attempts_before_retry = models.PositiveSmallIntegerField(default=0)
+    request_ids = models.JSONField(default=list, blank=True)
+    error_kind = models.CharField(max_length=32, blank=True)
+    error_code = models.BigIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    held_reason = models.CharField(
+        max_length=500, blank=True, help_text="Why the shop's commands wait (reconnect, scope)."
+    )
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CommandQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="command_created"),
+            models.Index(fields=["shop", "-created_at", "-id"], name="command_shop_created"),
+            models.Index(fields=["status", "-created_at", "-id"], name="command_status_created"),
+            models.Index(fields=["kind", "-created_at", "-id"], name="command_kind_created"),
+            models.Index(fields=["actor", "-created_at", "-id"], name="command_actor_created"),
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=models.Q(status__in=["queued", "needs_check"]),
+                name="command_due",
+            ),
+            models.Index(
+                fields=["shop", "target", "id"],
+                condition=models.Q(status__in=["queued", "running", "needs_check"]),
+                name="command_unfinished_target",
+            ),
+            models.Index(
+                fields=["lease_until"],
+                condition=models.Q(status="running"),
+                name="command_running_lease",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (self.Status.FAILED, self.Status.PARTLY_FAILED)
+
+    @property
+    def can_cancel(self) -> bool:
+        """Queued ones, and ones waiting for a person to check them on TikTok."""
+        return self.status in (self.Status.QUEUED, self.Status.NEEDS_CHECK)
+
+
+class CommandItem(models.Model):
+    """One item of a batch write (a SKU, a package) and TikTok's verdict on it (`errors[]`)."""
+
+    command = models.ForeignKey(Command, on_delete=models.CASCADE, related_name="items")
+    item_id = models.CharField(max_length=64)
+    ok = models.BooleanField()
+    code = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["command", "item_id"], name="one_outcome_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {'ok' if self.ok else self.message}"

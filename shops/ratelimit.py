@@ -34,13 +34,13 @@ class PostgresRateLimiter:
         rate: float,
         *,
         alias: str = "default",
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
         self.alias = alias
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         # One connection per process, shared by its threads: the statement takes well under a
         # millisecond, so a lock costs nothing next to the requests it spaces out.
         self._lock = threading.Lock()
@@ -56,6 +56,11 @@ class PostgresRateLimiter:
 
     def reserve(self, key: str) -> float:
         """Take the next slot for `key`; return how many seconds to wait for it."""
+        slot, now = self.reserve_slot(key)
+        return max(0.0, slot - now)
+
+    def reserve_slot(self, key: str) -> tuple[float, float]:
+        """Take the next slot for `key`: its start and the database's time now (epoch s)."""
         params = {"key": key, "interval": self.interval}
         with self._lock:
             try:
@@ -65,7 +70,7 @@ class PostgresRateLimiter:
                 row = self._connection().execute(_RESERVE, params).fetchone()
         assert row is not None  # an upsert … returning always answers one row
         slot, now = row
-        return max(0.0, float(slot) - float(now))
+        return float(slot), float(now)
 
     def acquire(self, key: str) -> None:
         """Block until this process may send one request for `key`."""

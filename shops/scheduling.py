@@ -12,15 +12,18 @@ from django_q.models import Schedule
 
 @dataclass(frozen=True)
 class Every:
-    """Run the job at `func` every `minutes` minutes under a unique `name`."""
+    """Run the job at `func` (with `args`) every `minutes` minutes under a unique `name`."""
 
     name: str
     func: str
     minutes: int
+    args: tuple[Any, ...] = ()
 
     def fields(self) -> dict[str, Any]:
         return {
             "func": self.func,
+            # django-q reads a schedule's args back with ast.literal_eval.
+            "args": repr(self.args) if self.args else None,
             "schedule_type": Schedule.MINUTES,
             "minutes": self.minutes,
             "repeats": -1,

@@ -14,11 +14,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from shops import sync
-from shops.gateway import app_credentials, http_client, oauth_client
+from shops.gateway import client_for_token, oauth_client
 from shops.jobs import enqueue_after_commit
 from shops.models import AuditEntry, Authorization, Shop, SyncRun
-from shops.ratelimit import shared_rate_limiter
-from tiktok.client import TikTokClient
 from tiktok.errors import MissingScopeError, NeedsReauthorizationError, TikTokError
 from tiktok.types import Shop as ApiShop
 from tiktok.types import Token
@@ -66,14 +64,7 @@ def connect_check_state(*, request: HttpRequest, state: str | None) -> None:
 
 
 def _authorized_shops(token: Token) -> list[ApiShop]:
-    client = TikTokClient(
-        http_client(),
-        app_credentials(),
-        token.access_token,
-        base_url=settings.TIKTOK_API_BASE,
-        rate_limiter=shared_rate_limiter(),
-    )
-    return client.get_authorized_shops()
+    return client_for_token(token.access_token).get_authorized_shops()
 
 
 def connect_complete(*, code: str, user: User) -> ConnectResult:

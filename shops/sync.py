@@ -15,13 +15,12 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-import httpx
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from shops.gateway import ShopNotConnected, client_for_shop, http_client
+from shops.gateway import ShopNotConnected, client_for_shop, requests_sent
 from shops.jobs import enqueue_after_commit
 from shops.models import Shop, SyncRun, SyncState
 from shops.tokens import authorization_note_missing_scope
@@ -75,23 +74,6 @@ def syncer_for(shop: Shop, resource: str, client: TikTokClient | None = None) ->
 
 def overlap() -> timedelta:
     return timedelta(minutes=settings.SYNC_OVERLAP_MINUTES)
-
-
-# --- requests made ------------------------------------------------------------------------------
-
-_sent = threading.local()
-
-
-def _count_request(request: httpx.Request) -> None:
-    _sent.count = getattr(_sent, "count", 0) + 1
-
-
-def requests_sent() -> int:
-    """HTTP requests this thread has sent to TikTok (retries and token refreshes included)."""
-    hooks = http_client().event_hooks
-    if _count_request not in hooks["request"]:
-        hooks["request"].append(_count_request)
-    return getattr(_sent, "count", 0)
 
 
 class _Prefetcher:
@@ -198,7 +180,7 @@ def sync_request(
             except IntegrityError:
                 run = existing.get()
         if enqueue and (created or not _is_worked_on(shop_id, resource)):
-            enqueue_after_commit("shops.tasks.run_sync", run.pk, group=f"sync-{shop_id}")
+            enqueue_after_commit("shops.tasks.sync_shop_pending", shop_id, group=f"sync-{shop_id}")
     return run
 
 
@@ -211,12 +193,56 @@ def sync_request_all(*, resource: str, kind: str = SyncRun.Kind.INCREMENTAL) -> 
 
 
 def sync_shop(*, shop_id: int, kind: str = SyncRun.Kind.FULL) -> list[SyncRun]:
-    """Run every resource of a shop in order (catalog before orders before packages)."""
-    runs = [
+    """Request a run of every resource of a shop and work them in order, here and now."""
+    for resource in resources():
         sync_request(shop_id=shop_id, resource=resource, kind=kind, enqueue=False)
-        for resource in resources()
-    ]
-    return [sync_run(run_id=run.pk) for run in runs]
+    return sync_shop_pending(shop_id=shop_id)
+
+
+def sync_shop_pending(*, shop_id: int) -> list[SyncRun]:
+    """Work the shop's queued and interrupted runs in resource order (catalog first).
+
+    Stops at a run another worker holds: that worker goes on down the list when it is done.
+    With nothing queued it does nothing, so a redelivered job never starts a fresh sync.
+    """
+    worked: list[SyncRun] = []
+    for resource in resources():
+        run = SyncRun.objects.filter(shop_id=shop_id, resource=resource, status__in=ACTIVE).first()
+        if run is None:
+            continue
+        run = sync_run(run_id=run.pk)
+        worked.append(run)
+        if run.status in ACTIVE:
+            break
+    return worked
+
+
+def sync_resume_orphaned(*, queued_too: bool = False) -> int:
+    """Queue again each shop's first unfinished run that no worker holds; return how many.
+
+    Called by the worker's supervisor (`run_worker`) on every check, so a run whose worker was
+    killed resumes from its cursor within seconds instead of when the broker redelivers its job.
+    Queued runs count too right after the worker was restarted (their jobs died with it).
+    """
+    queued = 0
+    active = (
+        SyncRun.objects.filter(status__in=ACTIVE)
+        .order_by("shop_id")
+        .values_list("shop_id", "resource", "status")
+    )
+    order = {resource: index for index, resource in enumerate(resources())}
+    first: dict[int, tuple[int, str, str]] = {}
+    for shop_id, resource, status in active:
+        current = first.get(shop_id)
+        if current is None or order.get(resource, 99) < order.get(current[1], 99):
+            first[shop_id] = (shop_id, resource, status)
+    for shop_id, resource, status in first.values():
+        if (queued_too or status == SyncRun.Status.RUNNING) and not _is_worked_on(
+            shop_id, resource
+        ):
+            enqueue_after_commit("shops.tasks.sync_shop_pending", shop_id, group=f"sync-{shop_id}")
+            queued += 1
+    return queued
 
 
 def sync_run(*, run_id: int, after_page: Callable[[SyncRun], None] | None = None) -> SyncRun:
@@ -224,6 +250,7 @@ def sync_run(*, run_id: int, after_page: Callable[[SyncRun], None] | None = None
 
     A run that fails keeps its cursor: the next run of the resource resumes there. The watermark
     moves only when the last page was reached. `after_page` is called after each stored page.
+    Jobs reach it through `sync_shop_pending`, which keeps a shop's resources in order.
     """
     run = SyncRun.objects.select_related("shop__authorization").get(pk=run_id)
     if run.status not in ACTIVE:
@@ -236,6 +263,9 @@ def sync_run(*, run_id: int, after_page: Callable[[SyncRun], None] | None = None
             return run
         state, fresh = _claim(run)
         _work(run, state, fresh, after_page)
+    if run.status == SyncRun.Status.SUCCEEDED:
+        for hook in settings.SYNC_AFTER_RUN.get(run.resource, ()):
+            import_string(hook)(shop=run.shop)
     return run
 
 
@@ -315,7 +345,7 @@ def _work(
                         if page.total_count is not None and (run.total is None or fresh):
                             run.total = max(page.total_count, run.done)
                         count_requests()
-                        run.save(update_fields=["done", "pages", "total", "requests"])
+                        run.save(update_fields=["done", "pages", "total", "requests", "updated_at"])
                         state.page_token = page.next_page_token or ""
                         SyncState.objects.filter(pk=state.pk).update(page_token=state.page_token)
                     if after_page is not None:

@@ -1,16 +1,16 @@
-"""Background jobs of the shops app: each takes ids and calls one service."""
+"""Background jobs of the shops app: each takes ids, calls one service and is named after it."""
 
 from __future__ import annotations
 
-from shops import services, sync, tokens, webhooks
+from shops import commands, services, sync, tokens, webhooks, worker
 from shops.models import SyncRun
 
 
-def process_webhook(event_id: int) -> str:
+def webhook_process(event_id: int) -> str:
     return webhooks.webhook_process(event_id=event_id)
 
 
-def register_webhooks(shop_id: int) -> list[str]:
+def webhooks_register(shop_id: int) -> list[str]:
     return services.webhooks_register(shop_id=shop_id)
 
 
@@ -18,9 +18,23 @@ def refresh_expiring_tokens() -> int:
     return tokens.refresh_expiring_tokens()
 
 
-def run_sync(run_id: int) -> str:
-    return sync.sync_run(run_id=run_id).status
+def sync_shop_pending(shop_id: int) -> list[str]:
+    """Work the shop's unfinished runs in order; redelivered, it finds none left."""
+    return [run.status for run in sync.sync_shop_pending(shop_id=shop_id)]
 
 
-def sync_connected_shop(shop_id: int) -> list[str]:
-    return [run.status for run in sync.sync_shop(shop_id=shop_id, kind=SyncRun.Kind.FULL)]
+def sync_request_all(resource: str) -> int:
+    """The scheduled incremental sync of one resource for every connected shop."""
+    return sync.sync_request_all(resource=resource, kind=SyncRun.Kind.INCREMENTAL)
+
+
+def canary_record() -> str:
+    return worker.canary_record()
+
+
+def commands_work(shop_id: int | None = None) -> int:
+    return commands.commands_work(shop_id=shop_id)
+
+
+def commands_enqueue_due() -> int:
+    return commands.commands_enqueue_due()

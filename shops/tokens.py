@@ -1,12 +1,14 @@
-"""Token lifecycle: refresh under a row lock so a rotated refresh token is never lost."""
+"""Token lifecycle: one refresh per authorization at a time, so a rotated token is never lost."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shops.models import AuditEntry, Authorization, Shop
@@ -48,6 +50,24 @@ def authorization_mark_needs_reauthorization(
     logger.warning("authorization %s needs re-authorization: %s", authorization_id, reason)
 
 
+@contextmanager
+def _refresh_lock(authorization_id: int) -> Iterator[None]:
+    """One refresh per authorization at a time, across processes, with no transaction open.
+
+    A session advisory lock rather than a row lock: the token host call happens while it is
+    held, and no HTTP request may run inside a transaction. A worker that dies loses its
+    session and with it the lock.
+    """
+    key = f"token-refresh:{authorization_id}"
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_advisory_lock(hashtextextended(%s, 0))", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("select pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+
+
 def authorization_refresh(*, authorization_id: int, stale_access_token: str | None = None) -> str:
     """Refresh the tokens once, however many workers ask at the same time; return the new one.
 
@@ -56,8 +76,8 @@ def authorization_refresh(*, authorization_id: int, stale_access_token: str | No
     """
     from shops.gateway import oauth_client
 
-    with transaction.atomic():
-        authorization = Authorization.objects.select_for_update().get(pk=authorization_id)
+    with _refresh_lock(authorization_id):
+        authorization = Authorization.objects.get(pk=authorization_id)
         if not authorization.is_usable:
             raise NeedsReauthorizationError(f"{authorization} needs re-authorization")
         current = authorization.access_token
@@ -72,15 +92,17 @@ def authorization_refresh(*, authorization_id: int, stale_access_token: str | No
         except TikTokError:
             raise  # a passing failure: the token stays as it was and the next try refreshes
         else:
-            authorization.set_tokens(
-                access_token=token.access_token,
-                access_token_expires_at=token.access_token_expires_at,
-                refresh_token=token.refresh_token,
-                refresh_token_expires_at=token.refresh_token_expires_at,
-            )
-            if token.granted_scopes:
-                authorization.granted_scopes = list(token.granted_scopes)
-            authorization.save()
+            with transaction.atomic():
+                authorization = Authorization.objects.select_for_update().get(pk=authorization_id)
+                authorization.set_tokens(
+                    access_token=token.access_token,
+                    access_token_expires_at=token.access_token_expires_at,
+                    refresh_token=token.refresh_token,
+                    refresh_token_expires_at=token.refresh_token_expires_at,
+                )
+                if token.granted_scopes:
+                    authorization.granted_scopes = list(token.granted_scopes)
+                authorization.save()
             return token.access_token
     authorization_mark_needs_reauthorization(
         authorization_id=authorization_id, reason=f"Token refresh failed: {failure.message}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shops import views
+from shops import activity, views
 
 urlpatterns = [
     path("shops/", views.shops_page, name="shops"),
@@ -17,4 +17,11 @@ urlpatterns = [
     ),
     path("profile/", views.profile, name="profile"),
     path("webhooks/tiktok", views.tiktok_webhook, name="tiktok-webhook"),
+    path("activity/", activity.activity, name="activity"),
+    path("activity/<int:command_id>/row", activity.activity_row, name="activity-row"),
+    path(
+        "activity/<int:command_id>/<slug:action>",
+        activity.activity_action,
+        name="activity-action",
+    ),
 ]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from shops.htmx import render_page, wants_partial, with_toast
 from shops.models import AuditEntry, Profile, Shop, SyncRun
 from shops.roles import is_admin
 from shops.webhooks import WebhookRejected, webhook_receive
+from shops.worker import worker_status
 from shops.zones import remember_zone, zone_of
 
 
@@ -47,8 +49,17 @@ def shops_page(request: HttpRequest) -> HttpResponse:
             "can_connect": admin,
             "audit": audit,
             "webhooks_on": bool(settings.TIKTOK_WEBHOOK_URL),
+            "worker_problem": _worker_problem(),
         },
     )
+
+
+def _worker_problem() -> str:
+    """What is wrong with the background worker, in plain words ('' when it takes jobs)."""
+    try:
+        return worker_status().problem_text
+    except DatabaseError:
+        return "Cannot tell whether the worker runs: the database is not answering"
 
 
 def _attach_sync(shops: list[Shop]) -> None:
@@ -67,7 +78,12 @@ def shop_sync(request: HttpRequest, shop_id: int) -> HttpResponse:
     if not wants_partial(request):
         return redirect("shops")
     _attach_sync([shop])
-    return render_page(request, "shops/shops.html", {"shop": shop}, partial="sync")
+    return render_page(
+        request,
+        "shops/shops.html",
+        {"shop": shop, "worker_problem": _worker_problem()},
+        partial="sync",
+    )
 
 
 @require_GET
@@ -95,7 +111,12 @@ def shop_sync_retry(request: HttpRequest, shop_id: int, resource: str) -> HttpRe
         getattr(messages, level)(request, message)
         return redirect("shops")
     _attach_sync([shop])
-    response = render_page(request, "shops/shops.html", {"shop": shop}, partial="sync")
+    response = render_page(
+        request,
+        "shops/shops.html",
+        {"shop": shop, "worker_problem": _worker_problem()},
+        partial="sync",
+    )
     return with_toast(response, message, level)
 
 
@@ -198,9 +219,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_not_required
 @require_POST
 def tiktok_webhook(request: HttpRequest) -> HttpResponse:
-    """TikTok's push: 200 with an empty body fast; 401 for a bad signature (nothing stored)."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.WEBHOOK_MAX_BYTES:
+    """TikTok's push: 200 with an empty body fast; 401/400/413 for anything else, never a 5xx."""
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isascii() or not declared.isdigit():
+        return HttpResponse(status=400)
+    if len(declared) > 12 or int(declared) > settings.WEBHOOK_MAX_BYTES:
         return HttpResponse(status=413)
     body = request.body
     if len(body) > settings.WEBHOOK_MAX_BYTES:

@@ -1,19 +1,33 @@
-"""Whether the background worker (django-q2 cluster) is alive, from its heartbeat."""
+"""Whether the background worker (django-q2 cluster) is alive *and* taking jobs.
+
+A heartbeat alone is not enough: a cluster whose workers are wedged keeps beating. So a canary
+job runs every few seconds (sent by `manage.py run_worker`, and every minute by a schedule) and
+records when it completed; the oldest job waiting in the queue tells a backlog.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.status import Stat
+
+from shops.models import SyncRun
+
+CANARY_KEY = "worker:canary:done"
+CANARY_FUNC = "shops.tasks.canary_record"
 
 
 @dataclass(frozen=True)
 class WorkerStatus:
-    """The worker clusters' last heartbeat as the broker's stats show it."""
+    """The worker clusters' last heartbeat as the broker's stats show it, and the job flow."""
 
     running: bool
     clusters: int
@@ -21,6 +35,13 @@ class WorkerStatus:
     last_seen: datetime | None
     started: datetime | None
     queued: int | None
+    canary_done: datetime | None = None
+    oldest_due: datetime | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
 
     @property
     def label(self) -> str:
@@ -28,11 +49,65 @@ class WorkerStatus:
             return "not running"
         return f"running ({self.workers} worker{'s' if self.workers != 1 else ''})"
 
+    @property
+    def problem_text(self) -> str:
+        """The problems in plain words, for the footer and the Shops page."""
+        return "; ".join(PROBLEM_TEXT[problem] for problem in self.problems)
+
+
+PROBLEM_TEXT = {
+    "worker down": "Worker not running: background jobs are waiting",
+    "worker stalled": "Worker stalled: it is running but has stopped taking jobs",
+    "queue backlog": "Jobs are backing up: the oldest has waited too long",
+}
+
+
+def canary_record() -> str:
+    """Note that a canary job ran: the worker is taking jobs."""
+    cache.set(CANARY_KEY, timezone.now(), timeout=None)
+    return "ok"
+
+
+def canary_done() -> datetime | None:
+    return cache.get(CANARY_KEY)
+
+
+def last_progress() -> datetime | None:
+    """When jobs last showed progress: a canary completed, or a running sync stored a page.
+
+    All workers busy with long syncs is no stall (the canary just waits for a free one).
+    """
+    page = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).aggregate(Max("updated_at"))
+    moments = [moment for moment in (canary_done(), page["updated_at__max"]) if moment]
+    return max(moments, default=None)
+
+
+def stalled_for(started: datetime | None) -> float:
+    """Seconds without progress, counted from the cluster's start when it started since."""
+    since = last_progress()
+    if since is None or (started is not None and since < started):
+        since = started
+    return 0.0 if since is None else (timezone.now() - since).total_seconds()
+
+
+def oldest_due_job() -> datetime | None:
+    """When the oldest job that is due, and not handed to a worker, was queued (ORM broker)."""
+    if not Conf.ORM:
+        return None  # Redis: no cheap way to see the oldest job
+    return (
+        OrmQ.objects.using(Conf.ORM)
+        .filter(key=Conf.CLUSTER_NAME, lock__lte=timezone.now())
+        .order_by("lock")
+        .values_list("lock", flat=True)
+        .first()
+    )
+
 
 def worker_status() -> WorkerStatus:
-    """The heartbeat each running cluster refreshes every half second.
+    """The heartbeat each running cluster refreshes every half second, and the job flow.
 
-    Each beat expires after 3 s, so a stopped worker shows as down within seconds.
+    Each beat expires after 3 s, so a stopped worker shows as down within seconds; a cluster that
+    showed no progress (last_progress) for WORKER_STALL_SECONDS since it started is stalled.
     """
     broker = get_broker()
     stats = [s for s in Stat.get_all(broker) if s.status not in (Conf.STOPPED, Conf.STOPPING)]
@@ -40,13 +115,29 @@ def worker_status() -> WorkerStatus:
         queued = broker.queue_size()
     except Exception:  # a broker that cannot count is no reason to fail the health check
         queued = None
+    started = min((s.tob for s in stats if s.tob), default=None)
+    done = canary_done()
+    oldest = oldest_due_job()
+    now = timezone.now()
+    problems = []
+    if not any(s.workers for s in stats):
+        # No cluster, or one still starting its worker processes: nothing can take a job yet.
+        problems.append("worker down")
+    elif stalled_for(started) > settings.WORKER_STALL_SECONDS:
+        # A cluster just (re)started gets the threshold to show its first progress.
+        problems.append("worker stalled")
+    if oldest is not None and (now - oldest).total_seconds() > settings.QUEUE_BACKLOG_SECONDS:
+        problems.append("queue backlog")
     return WorkerStatus(
         running=bool(stats),
         clusters=len(stats),
         workers=sum(len(s.workers) for s in stats),
         last_seen=max((s.timestamp for s in stats), default=None),
-        started=min((s.tob for s in stats if s.tob), default=None),
+        started=started,
         queued=queued,
+        canary_done=done,
+        oldest_due=oldest,
+        problems=problems,
     )
 
 

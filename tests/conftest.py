@@ -56,6 +56,90 @@ socket.socket.connect = _guarded_connect
 socket.socket.connect_ex = _guarded_connect_ex
 
 
+# --- the transaction guard: no HTTP request, back-off sleep or token refresh inside a transaction
+#
+# Counted per thread (Django's connections are per thread) and only for transactions the code
+# under test opened: the atomic blocks pytest-django's `db` fixture wraps each test in are marked
+# `_from_testcase` by Django and do not count.
+
+_guard = {"on": False, "violations": []}
+
+
+def _open_transactions() -> int:
+    from django.db import connections
+
+    return sum(
+        1
+        for conn in connections.all(initialized_only=True)
+        for block in getattr(conn, "atomic_blocks", ())
+        if not getattr(block, "_from_testcase", False)
+    )
+
+
+def _check_no_transaction(what: str) -> None:
+    if not _guard["on"]:
+        return
+    opened = _open_transactions()
+    if opened:
+        import traceback
+
+        message = f"{what} inside {opened} open database transaction(s)"
+        _guard["violations"].append(message + "\n" + "".join(traceback.format_stack(limit=12)))
+        raise TransactionGuardError(message)
+
+
+class TransactionGuardError(AssertionError):
+    """Product code called TikTok, slept or refreshed a token with a transaction open."""
+
+
+def _install_transaction_guard() -> None:
+    import time
+
+    import httpx
+
+    real_send = httpx.Client.send
+    real_sleep = time.sleep
+
+    def guarded_send(self, request, *args, **kwargs):
+        _check_no_transaction(f"HTTP {request.method} {request.url.path}")
+        return real_send(self, request, *args, **kwargs)
+
+    def guarded_sleep(seconds):
+        if seconds > 0:
+            _check_no_transaction(f"sleep({seconds:.3f})")
+        return real_sleep(seconds)
+
+    httpx.Client.send = guarded_send
+    time.sleep = guarded_sleep
+
+
+_install_transaction_guard()
+
+
+@pytest.fixture(autouse=True)
+def transaction_guard(monkeypatch):
+    """Fail the test if the code under test called TikTok, slept or refreshed in a transaction.
+
+    Violations also raise where they happen; recording them catches code that swallows errors.
+    """
+    import shops.tokens
+
+    real_refresh = shops.tokens.authorization_refresh
+
+    def guarded_refresh(**kwargs):
+        _check_no_transaction("token refresh")
+        return real_refresh(**kwargs)
+
+    monkeypatch.setattr(shops.tokens, "authorization_refresh", guarded_refresh)
+    _guard["violations"] = []
+    _guard["on"] = True
+    yield _guard
+    _guard["on"] = False
+    violations, _guard["violations"] = _guard["violations"], []
+    if violations:
+        pytest.fail("transaction guard:\n" + "\n".join(violations), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Drive Debian's Chromium (Playwright's own download does not work here)."""

@@ -16,7 +16,8 @@ from django.utils import timezone
 from catalog.models import Inventory, Product, Sku, Warehouse
 from fulfillment.models import Cancellation, Package, Return
 from orders.models import Order, OrderLine
-from shops.models import Shop
+from shops.commands import command_create
+from shops.models import Command, Shop
 from shops.roles import ADMINS, OPERATORS, group
 
 PASSWORD = "correct-horse-battery"
@@ -218,6 +219,30 @@ def make_cancellation(order: Order, **fields) -> Cancellation:
     fields.setdefault("status", "CANCELLATION_REQUEST_PENDING")
     values = _aftersale(order, "4036", **fields)
     return Cancellation.objects.create(shop=order.shop, order=order, **values)
+
+
+def make_command(shop: Shop, *, status: str = "queued", **fields) -> Command:
+    """A price set for one product of the shop, in the given state (never sent)."""
+    n = _n()
+    command = command_create(
+        shop=shop,
+        kind=fields.pop("kind", "catalog.set_prices"),
+        target=fields.pop("target", f"product:{n}"),
+        target_label=fields.pop("target_label", f"Product {n}"),
+        desired=fields.pop(
+            "desired",
+            {
+                "product_id": str(n),
+                "currency": "USD",
+                "skus": [{"sku_id": str(n), "price": "9.99"}],
+            },
+        ),
+        enqueue=False,
+        **fields,
+    )
+    Command.objects.filter(pk=command.pk).update(status=status)
+    command.status = status
+    return command
 
 
 def make_catalog_and_orders(shop: Shop, *, products: int = 3, orders: int = 60) -> list[Order]:

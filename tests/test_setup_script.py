@@ -6,6 +6,7 @@ import importlib.util
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,55 @@ def test_the_script_prints_one_line_and_exits_1_on_a_setup_error():
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "DATABASE_URL does not connect" in errors[0]
+
+
+def test_a_crashing_process_is_restarted_and_the_others_keep_running(tmp_path):
+    """make run's process manager: one crash never stops the others; TERM stops them all."""
+    procfile = tmp_path / "Procfile"
+    marker = tmp_path / "steady-started"
+    procfile.write_text(
+        "crash: echo crashing; exit 3\n"
+        f"steady: echo started >> {marker}; trap 'echo stopped cleanly; exit 0' TERM; "
+        "while true; do sleep 0.1; done\n"
+    )
+    script = (
+        "import importlib.util, os, sys\n"
+        "spec = importlib.util.spec_from_file_location('dev', sys.argv[1])\n"
+        "dev = importlib.util.module_from_spec(spec); spec.loader.exec_module(dev)\n"
+        "names = ['crash', 'steady']\n"
+        "sys.exit(dev.run_procfile(names, dict(os.environ), procfile=dev.Path(sys.argv[2])))\n"
+    )
+    manager = subprocess.Popen(
+        [sys.executable, "-c", script, str(ROOT / "scripts" / "dev.py"), str(procfile)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(3)  # the crashing one is started again after 1 s (and is due again 2 s later)
+    manager.terminate()
+    output, _ = manager.communicate(timeout=30)
+    assert manager.returncode == 0, output
+    assert output.count("crash exited with code 3; starting it again") >= 2, output
+    assert output.count("crashing") >= 2, output
+    assert marker.read_text().count("started") == 1  # never restarted, never stopped early
+    assert "stopped cleanly" in output
+
+
+def test_stopping_make_run_stops_the_cluster_it_started(dev, monkeypatch):
+    stopped: list[list[str]] = []
+    monkeypatch.setattr(dev, "port_in_use", lambda port: False)
+    monkeypatch.setattr(
+        dev.subprocess,
+        "run",
+        lambda cmd, **kwargs: stopped.append(cmd) or subprocess.CompletedProcess(cmd, 0),
+    )
+
+    def serve(*args):
+        dev.STARTED_CLUSTERS.append(["pg_ctl", "-D", "/data"])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dev, "_serve", serve)
+    with pytest.raises(KeyboardInterrupt):
+        dev.command_run()
+    assert stopped == [["pg_ctl", "-D", "/data", "-m", "fast", "-w", "stop"]]
+    assert dev.STARTED_CLUSTERS == []

@@ -105,7 +105,7 @@ class OAuthClient:
         consent_base_url: str = CONSENT_BASE_URL,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         self._http = http
@@ -114,7 +114,7 @@ class OAuthClient:
         self._consent_base_url = consent_base_url
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self._rand = rand
 
     def __repr__(self) -> str:

@@ -9,7 +9,6 @@ import json
 import random
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +59,7 @@ from tiktok.types import (
     Warehouse,
     WebhookSubscription,
     Withdrawal,
+    WriteResult,
     dedupe_ids,
     epoch_seconds,
 )
@@ -364,24 +364,27 @@ def _times(**values: Time) -> dict[str, int | None]:
     return {name: epoch_seconds(value, name) for name, value in values.items()}
 
 
-def _idempotency_key(value: str | None) -> str:
-    key = value or uuid.uuid4().hex
-    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+def _idempotency_key(value: str) -> str:
+    """The caller's key, as given: a key made here would differ on every re-run of a command."""
+    if not isinstance(value, str) or not value:
+        raise InvalidRequestError("idempotency_key is required: pass the command's persisted key")
+    if len(value) > IDEMPOTENCY_KEY_MAX_LENGTH:
         raise InvalidRequestError(
             f"idempotency_key is at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters"
         )
-    return key
+    return value
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What one operation returned: its `data` and TikTok's `request_id` for it."""
+
+    data: dict[str, Any]
+    request_id: str | None
 
 
 def _as_sent(item: Mapping[str, Any]) -> Mapping[str, Any]:
     return item
-
-
-def _given_key(value: str) -> str:
-    """A caller's idempotency key, checked; decisions never get one made up here."""
-    if not value:
-        raise InvalidRequestError("idempotency_key is required")
-    return _idempotency_key(value)
 
 
 def _path_id(value: str, name: str) -> str:
@@ -432,7 +435,7 @@ class TikTokClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         rate_limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -444,7 +447,8 @@ class TikTokClient:
         self._timeout = timeout
         self._limiter: RateLimiter = rate_limiter or NoRateLimit()
         self._retry = retry or RetryPolicy()
-        self._sleep = sleep
+        # Looked up per client, not bound at import, so a test guard on time.sleep sees back-offs.
+        self._sleep = sleep if sleep is not None else time.sleep
         self._clock = clock
         self._rand = rand
 
@@ -486,6 +490,23 @@ class TikTokClient:
         body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Send one operation (with retries and one token refresh) and return its `data`."""
+        return self.send(endpoint, path_params=path_params, query=query, body=body).data
+
+    def send(
+        self,
+        endpoint: Endpoint,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Sent:
+        """Send one operation (with retries and one token refresh): its `data` and `request_id`.
+
+        `idempotency_key` also travels as the `X-Idempotency-Key` header on every attempt, so
+        each request can be tied to its command on both sides (UNVERIFIED whether TikTok reads
+        it there; it documents the key only as a query parameter of decisions).
+        """
         path = self._path(endpoint, path_params or {})
         if endpoint.shop_scoped and not self.shop_cipher:
             raise InvalidRequestError(f"{endpoint.path} needs a shop_cipher; use for_shop()")
@@ -511,7 +532,14 @@ class TikTokClient:
             attempt += 1
             try:
                 return self._attempt(
-                    endpoint, path, business_query, content, token, limiter_key, attempt
+                    endpoint,
+                    path,
+                    business_query,
+                    content,
+                    token,
+                    limiter_key,
+                    attempt,
+                    idempotency_key,
                 )
             except TikTokError as error:
                 if error.refreshable:
@@ -552,7 +580,8 @@ class TikTokClient:
         token: str,
         limiter_key: str,
         attempt: int,
-    ) -> dict[str, Any]:
+        idempotency_key: str | None = None,
+    ) -> Sent:
         self._limiter.acquire(limiter_key)
         # Timestamp after the limiter: a long wait must not push it out of TikTok's window.
         query: dict[str, str] = {
@@ -564,6 +593,8 @@ class TikTokClient:
         query.update(business_query)
         query["sign"] = request_signature(self._credentials.app_secret, path, query, content)
         headers = {"content-type": "application/json", "x-tts-access-token": token}
+        if idempotency_key:
+            headers["x-idempotency-key"] = idempotency_key
         started = time.perf_counter()
         try:
             response = self._http.request(
@@ -600,7 +631,8 @@ class TikTokClient:
             response=response,
             envelope=envelope,
         )
-        return data
+        request_id = envelope.get("request_id")
+        return Sent(data=data, request_id=str(request_id) if request_id else None)
 
     def _page_size(self, endpoint: Endpoint, page_size: int) -> int:
         low, high = PAGE_SIZE_LIMITS[endpoint.path]
@@ -669,20 +701,47 @@ class TikTokClient:
         data = self.call(GET_PRODUCT, path_params={"product_id": product_id})
         return Product.from_api(data)
 
-    def update_prices(self, product_id: str, prices: Sequence[PriceUpdate]) -> None:
-        """Set absolute prices of SKUs of one product (`data` is empty on success)."""
+    def update_prices(
+        self,
+        product_id: str,
+        prices: Sequence[PriceUpdate],
+        *,
+        idempotency_key: str | None = None,
+    ) -> BatchResult:
+        """Set absolute prices of SKUs of one product; failures come back per SKU.
+
+        TikTok documents an empty `data`; an `errors[]` there is read the way Update Inventory's
+        is, so a per-SKU refusal is never taken for success.
+        """
         if not prices:
             raise InvalidRequestError("no prices to update")
         body = {"skus": [p.to_api() for p in prices]}
-        self.call(UPDATE_PRICES, path_params={"product_id": product_id}, body=body)
+        sent = self.send(
+            UPDATE_PRICES,
+            path_params={"product_id": product_id},
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+        return BatchResult.from_api(sent.data, request_id=sent.request_id)
 
-    def update_inventory(self, product_id: str, updates: Sequence[InventoryUpdate]) -> BatchResult:
+    def update_inventory(
+        self,
+        product_id: str,
+        updates: Sequence[InventoryUpdate],
+        *,
+        idempotency_key: str | None = None,
+    ) -> BatchResult:
         """Set absolute stock of SKUs of one product; failures come back per SKU."""
         if not updates:
             raise InvalidRequestError("no stock to update")
         body = {"skus": [u.to_api() for u in updates]}
-        data = self.call(UPDATE_INVENTORY, path_params={"product_id": product_id}, body=body)
-        return BatchResult.from_api(data)
+        sent = self.send(
+            UPDATE_INVENTORY,
+            path_params={"product_id": product_id},
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+        return BatchResult.from_api(sent.data, request_id=sent.request_id)
 
     def activate_products(
         self, product_ids: Sequence[str], *, listing_platforms: Sequence[str] | None = None
@@ -711,7 +770,8 @@ class TikTokClient:
                 "listing_platforms": list(listing_platforms) if listing_platforms else None,
             }
         )
-        return BatchResult.from_api(self.call(endpoint, body=body))
+        sent = self.send(endpoint, body=body)
+        return BatchResult.from_api(sent.data, request_id=sent.request_id)
 
     def search_inventory(
         self,
@@ -903,7 +963,8 @@ class TikTokClient:
         pickup_end: Time = None,
         tracking_number: str | None = None,
         shipping_provider_id: str | None = None,
-    ) -> None:
+        idempotency_key: str | None = None,
+    ) -> WriteResult:
         """Arrange shipment of one package; never repeated after an ambiguous failure."""
         shipment = PackageShipment(
             package_id=package_id,
@@ -913,11 +974,13 @@ class TikTokClient:
             tracking_number=tracking_number,
             shipping_provider_id=shipping_provider_id,
         )
-        self.call(
+        sent = self.send(
             SHIP_PACKAGE,
             path_params={"package_id": package_id},
             body=shipment.to_api(with_id=False),
+            idempotency_key=idempotency_key,
         )
+        return WriteResult(request_id=sent.request_id)
 
     def ship_packages(self, shipments: Sequence[PackageShipment]) -> BatchResult:
         """Arrange shipment of several packages; failures come back per package."""
@@ -926,8 +989,8 @@ class TikTokClient:
         ids = [s.package_id for s in shipments]
         if len(set(ids)) != len(ids):
             raise InvalidRequestError("a package appears twice in one batch ship")
-        data = self.call(SHIP_PACKAGES, body={"packages": [s.to_api() for s in shipments]})
-        return BatchResult.from_api(data)
+        sent = self.send(SHIP_PACKAGES, body={"packages": [s.to_api() for s in shipments]})
+        return BatchResult.from_api(sent.data, request_id=sent.request_id)
 
     def get_handover_time_slots(self, package_id: str) -> HandoverTimeSlots:
         """When and how a package can be handed to the carrier."""
@@ -985,14 +1048,14 @@ class TikTokClient:
                 "order_line_list": [line.to_api() for line in lines] or None,
             }
         )
-        data = self.call(MARK_PACKAGE_SHIPPED, path_params={"order_id": order_id}, body=body)
-        return MarkShippedResult.from_api(data)
+        sent = self.send(MARK_PACKAGE_SHIPPED, path_params={"order_id": order_id}, body=body)
+        return MarkShippedResult.from_api(sent.data, request_id=sent.request_id)
 
     def update_order_shipping_info(
         self, order_id: str, *, tracking_number: str, shipping_provider_id: str
-    ) -> None:
+    ) -> WriteResult:
         """Correct the tracking of an already shipped, seller-shipped order."""
-        self.call(
+        return self._write(
             UPDATE_ORDER_SHIPPING_INFO,
             path_params={"order_id": order_id},
             body=self._tracking_body(tracking_number, shipping_provider_id),
@@ -1006,14 +1069,16 @@ class TikTokClient:
         shipping_provider_id: str | None = None,
         note: str | None = None,
         shipping_info: Sequence[ShippingInfo] | None = None,
-    ) -> None:
+    ) -> WriteResult:
         """Correct the tracking of one shipped package (US: within 72 h of shipping)."""
         body = {
             "shipping_info_list": self._shipping_info_list(
                 tracking_number, shipping_provider_id, note, shipping_info
             )
         }
-        self.call(UPDATE_PACKAGE_SHIPPING_INFO, path_params={"package_id": package_id}, body=body)
+        return self._write(
+            UPDATE_PACKAGE_SHIPPING_INFO, path_params={"package_id": package_id}, body=body
+        )
 
     @staticmethod
     def _shipping_info_list(
@@ -1030,6 +1095,10 @@ class TikTokClient:
             return [entry.to_api() for entry in shipping_info]
         entry = ShippingInfo(tracking_number or "", shipping_provider_id or "", note)
         return [entry.to_api()]
+
+    def _write(self, endpoint: Endpoint, **parts: Any) -> WriteResult:
+        """Send a write whose `data` is empty; keep TikTok's request_id."""
+        return WriteResult(request_id=self.send(endpoint, **parts).request_id)
 
     @staticmethod
     def _tracking_body(tracking_number: str, shipping_provider_id: str) -> dict[str, str]:
@@ -1162,7 +1231,7 @@ class TikTokClient:
         idempotency_key: str,
         buyer_keep_item: bool | None = None,
         partial_refund: Money | None = None,
-    ) -> None:
+    ) -> WriteResult:
         """Approve a return/refund step (`DIRECT_REFUND` included); the key survives re-runs."""
         if not decision:
             raise InvalidRequestError("decision is required")
@@ -1173,10 +1242,10 @@ class TikTokClient:
                 "partial_refund": partial_refund.to_api() if partial_refund else None,
             }
         )
-        self.call(
+        return self._write(
             APPROVE_RETURN,
             path_params={"return_id": return_id},
-            query={"idempotency_key": _given_key(idempotency_key)},
+            query={"idempotency_key": _idempotency_key(idempotency_key)},
             body=body,
         )
 
@@ -1190,7 +1259,7 @@ class TikTokClient:
         partial_refund: Money | None = None,
         comment: str | None = None,
         images: Sequence[Mapping[str, Any]] | None = None,
-    ) -> None:
+    ) -> WriteResult:
         """Reject a return/refund step, or offer a partial refund once the package is back.
 
         A rejection names a reason from get_decision_eligibility; the 202606 decision
@@ -1224,16 +1293,16 @@ class TikTokClient:
                 "images": _reject_images(images),
             }
         )
-        self.call(
+        return self._write(
             REJECT_RETURN,
             path_params={"return_id": return_id},
-            query={"idempotency_key": _given_key(idempotency_key)},
+            query={"idempotency_key": _idempotency_key(idempotency_key)},
             body=body,
         )
 
-    def approve_cancellation(self, cancel_id: str, *, idempotency_key: str | None = None) -> None:
+    def approve_cancellation(self, cancel_id: str, *, idempotency_key: str) -> WriteResult:
         """Accept a buyer's cancellation request."""
-        self.call(
+        return self._write(
             APPROVE_CANCELLATION,
             path_params={"cancel_id": cancel_id},
             query={"idempotency_key": _idempotency_key(idempotency_key)},
@@ -1246,15 +1315,15 @@ class TikTokClient:
         reject_reason: str,
         comment: str | None = None,
         images: Sequence[Mapping[str, Any]] | None = None,
-        idempotency_key: str | None = None,
-    ) -> None:
+        idempotency_key: str,
+    ) -> WriteResult:
         """Refuse a buyer's cancellation request with a reason name from get_reject_reasons."""
         if not reject_reason:
             raise InvalidRequestError("reject_reason is required")
         body = _compact(
             {"reject_reason": reject_reason, "comment": comment, "images": _reject_images(images)}
         )
-        self.call(
+        return self._write(
             REJECT_CANCELLATION,
             path_params={"cancel_id": cancel_id},
             query={"idempotency_key": _idempotency_key(idempotency_key)},
@@ -1328,10 +1397,10 @@ class TikTokClient:
                 **_aftersale_lines(order_lines, order_line_item_ids),
             }
         )
-        data = self.call(
-            CANCEL_ORDER, query={"idempotency_key": _given_key(idempotency_key)}, body=body
+        sent = self.send(
+            CANCEL_ORDER, query={"idempotency_key": _idempotency_key(idempotency_key)}, body=body
         )
-        return SellerCancellation.from_api(data)
+        return SellerCancellation.from_api(sent.data, request_id=sent.request_id)
 
     def calculate_refund(
         self,

@@ -46,7 +46,7 @@ class TokenBucketRateLimiter:
         burst: float | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
@@ -55,7 +55,7 @@ class TokenBucketRateLimiter:
         if self.burst < 1:
             raise ValueError("burst must allow at least one request")
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
 

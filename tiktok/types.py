@@ -234,12 +234,15 @@ class BatchResult:
 
     errors: tuple[ItemError, ...] = ()
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
+    request_id: str | None = None
 
     @classmethod
-    def from_api(cls, data: Raw) -> BatchResult:
+    def from_api(cls, data: Raw, *, request_id: str | None = None) -> BatchResult:
         """Read `data.errors[]` (absent or empty: every item succeeded)."""
         return cls(
-            errors=tuple(ItemError.from_api(e) for e in _dicts(data.get("errors"))), raw=data
+            errors=tuple(ItemError.from_api(e) for e in _dicts(data.get("errors"))),
+            raw=data,
+            request_id=request_id,
         )
 
     @property
@@ -255,6 +258,13 @@ class BatchResult:
     def error_for(self, item_id: str) -> ItemError | None:
         """The failure of one item, or None if it went through."""
         return next((e for e in self.errors if e.item_id == item_id), None)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """A write TikTok accepted with an empty `data`: only its request_id to keep on record."""
+
+    request_id: str | None = None
 
 
 # --- auth ---------------------------------------------------------------------------------------
@@ -845,9 +855,10 @@ class MarkShippedResult:
     order_line_item_ids: tuple[str, ...]
     warning: str | None
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
+    request_id: str | None = None
 
     @classmethod
-    def from_api(cls, data: Raw) -> MarkShippedResult:
+    def from_api(cls, data: Raw, *, request_id: str | None = None) -> MarkShippedResult:
         """Read Mark Package As Shipped."""
         return cls(
             order_id=as_id(data.get("order_id")),
@@ -855,6 +866,7 @@ class MarkShippedResult:
             order_line_item_ids=as_ids(data.get("order_line_item_ids")),
             warning=as_str(_obj(data.get("warning")).get("message")),
             raw=data,
+            request_id=request_id,
         )
 
 
@@ -1127,14 +1139,16 @@ class SellerCancellation:
     cancel_id: str
     cancel_status: str | None
     raw: Raw = field(default_factory=dict, repr=False, compare=False)
+    request_id: str | None = None
 
     @classmethod
-    def from_api(cls, data: Raw) -> SellerCancellation:
+    def from_api(cls, data: Raw, *, request_id: str | None = None) -> SellerCancellation:
         """Read Cancel Order's `data {cancel_id, cancel_status}`."""
         return cls(
             cancel_id=as_id(data.get("cancel_id")) or "",
             cancel_status=cancel_status(data.get("cancel_status")),
             raw=data,
+            request_id=request_id,
         )
 
 

@@ -220,14 +220,14 @@ def test_returns_status_is_a_choice_in_plain_words(client, shop, member):
     page = client.get(reverse("returns")).content.decode()
     assert '<select name="status"' in page and "Request pending: your decision" in page
     pending = client.get(reverse("returns"), {"status": "RETURN_OR_REFUND_REQUEST_PENDING"})
-    assert rows(pending, "aftersale-row") == Return.objects.filter(shop=shop).count() == 1
-    row = pending.content.decode().split('data-testid="aftersale-row"')[1]
+    assert rows(pending, "inbox-row") == Return.objects.filter(shop=shop).count() == 1
+    row = pending.content.decode().split('data-testid="inbox-row"')[1]
     assert "Request pending: your decision" in row.split("</tr>")[0]
     unknown = client.get(reverse("returns"), {"status": "NOPE"}).content.decode()
     assert 'data-testid="filter-error"' in unknown and "Pick one of the listed values." in unknown
     assert "NOPE" not in unknown.split('data-testid="filter-error"')[1][:200]
-    due = client.get(reverse("returns"), {"kind": "cancellations", "due": "1"})
-    assert rows(due, "aftersale-row") == 1
+    due = client.get(reverse("returns"), {"type": "CANCEL", "state": "waiting"})
+    assert rows(due, "inbox-row") == 1
 
 
 def test_empty_states_tell_no_match_from_nothing_yet_and_far_pages_clamp(client, member):

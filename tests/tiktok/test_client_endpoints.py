@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.tiktok import samples
+from tests.tiktok import fakes, samples
 from tests.tiktok.fakes import (
     ACCESS_TOKEN,
     APP_KEY,
@@ -287,7 +287,7 @@ CASES = [
                 }
             ]
         },
-        check=lambda result: result is None,
+        check=lambda result: result.ok and result.request_id == fakes.REQUEST_ID,
     ),
     Case(
         "update_inventory",
@@ -880,12 +880,61 @@ def test_page_token_with_reserved_characters_is_signed_decoded(
     assert_signed(fake.last)
 
 
-def test_decision_without_key_gets_a_fresh_one(fake: FakeTikTok, client: TikTokClient) -> None:
+@pytest.mark.parametrize(
+    "decide",
+    [
+        lambda c, key: c.approve_cancellation(CANCEL_ID, idempotency_key=key),
+        lambda c, key: c.reject_cancellation(CANCEL_ID, reject_reason="r", idempotency_key=key),
+        lambda c, key: c.approve_return(RETURN_ID, decision="APPROVE_RETURN", idempotency_key=key),
+        lambda c, key: c.reject_return(
+            RETURN_ID, decision="REJECT_RETURN", reject_reason="r", idempotency_key=key
+        ),
+    ],
+    ids=["approve_cancellation", "reject_cancellation", "approve_return", "reject_return"],
+)
+def test_decisions_send_the_callers_key_every_time_and_never_invent_one(
+    decide, fake: FakeTikTok, client: TikTokClient
+) -> None:
     fake.reply(ok({}), ok({}))
-    client.approve_cancellation(CANCEL_ID)
-    client.approve_cancellation(CANCEL_ID)
-    first, second = (query_of(r)["idempotency_key"] for r in fake.requests)
-    assert first and second and first != second
+    first = decide(client, "cmd-7f3a")
+    decide(client, "cmd-7f3a")
+    assert [query_of(r)["idempotency_key"] for r in fake.requests] == ["cmd-7f3a", "cmd-7f3a"]
+    assert first.request_id == "202203070749000101890810281E8C70B7"
+    with pytest.raises(InvalidRequestError, match="idempotency_key is required"):
+        decide(client, "")
+    with pytest.raises(InvalidRequestError, match="idempotency_key is required"):
+        decide(client, None)
+    assert len(fake.requests) == 2
+
+
+def test_a_decision_without_a_key_is_a_type_error(client: TikTokClient) -> None:
+    with pytest.raises(TypeError, match="idempotency_key"):
+        client.approve_cancellation(CANCEL_ID)  # type: ignore[call-arg]
+
+
+def test_write_results_carry_request_ids_and_per_sku_outcomes(
+    fake: FakeTikTok, client: TikTokClient
+) -> None:
+    refused = {
+        "errors": [{"code": 12052038, "message": "price locked", "detail": {"sku_id": SKU_ID}}]
+    }
+    fake.reply(ok(refused), ok({}), ok({}))
+    prices = client.update_prices(
+        PRODUCT_ID, [PriceUpdate(SKU_ID, Decimal("5"), "USD")], idempotency_key="cmd-1"
+    )
+    assert prices.request_id == "202203070749000101890810281E8C70B7"
+    assert prices.failed_ids == frozenset({SKU_ID})
+    assert prices.error_for(SKU_ID).code == 12052038
+    # The command's key rides along as a header on writes without a documented key.
+    assert fake.last.headers["x-idempotency-key"] == "cmd-1"
+    stock = client.update_inventory(
+        PRODUCT_ID, [InventoryUpdate(SKU_ID, [WarehouseQuantity(WAREHOUSE_ID, 3)])]
+    )
+    assert stock.ok and stock.request_id == "202203070749000101890810281E8C70B7"
+    assert "x-idempotency-key" not in fake.last.headers
+    shipped = client.ship_package(PACKAGE_ID, handover_method="PICKUP", idempotency_key="cmd-2")
+    assert shipped.request_id == "202203070749000101890810281E8C70B7"
+    assert fake.last.headers["x-idempotency-key"] == "cmd-2"
 
 
 def test_partial_refund_and_cross_border_price_shapes(
@@ -1028,7 +1077,9 @@ def test_cipher_is_never_sent_where_forbidden(fake: FakeTikTok, client: TikTokCl
             shipping_provider_id="1",
         ),
         lambda c: c.update_package_shipping_info(PACKAGE_ID, shipping_info=[]),
-        lambda c: c.reject_cancellation(CANCEL_ID, reject_reason="r", images=[{"mime_type": "x"}]),
+        lambda c: c.reject_cancellation(
+            CANCEL_ID, reject_reason="r", images=[{"mime_type": "x"}], idempotency_key="k"
+        ),
         lambda c: c.update_webhook("ORDER_STATUS_CHANGE", "https://x.example/" + "a" * 255),
         lambda c: c.get_orders("576461413038785752"),
     ],

@@ -205,9 +205,9 @@ def test_keyed_decision_is_retried_with_the_same_key(
     fake: FakeTikTok, client: TikTokClient
 ) -> None:
     fake.reply(httpx.ReadTimeout("timed out"), ok({}))
-    client.approve_cancellation("4035318504086524999")
+    client.approve_cancellation("4035318504086524999", idempotency_key="cmd-9")
     keys = [query_of(r)["idempotency_key"] for r in fake.requests]
-    assert len(keys) == 2 and keys[0] == keys[1]
+    assert keys == ["cmd-9", "cmd-9"]
 
 
 def test_terminal_error_is_not_retried(fake: FakeTikTok, client: TikTokClient) -> None:

@@ -415,9 +415,17 @@ class SandboxApp:
                 raise SandboxError(36009002, MSG_TOO_MANY, 429)
             with self.store.lock:
                 self.store.tick()
+                write = None
+                if route.method != "GET" and not route.template.endswith("/search"):
+                    # searches are reads sent as POST; the key is documented on decisions as a
+                    # query parameter, other writes carry it as a header the product sends
+                    key = req.query.get("idempotency_key") or req.header("x-idempotency-key")
+                    write = self.store.count_write(route.template, key or "", req.path)
                 ctx = Ctx(self, req, route, params, version, rid)
                 self.authenticate(ctx)
                 data = route.handler(ctx)
+                if write is not None:
+                    write["applied"] += 1
             return 200, envelope(0, "Success", rid, {} if data is None else data)
         except SandboxError as err:
             return err.status, envelope(err.code, err.message, rid)

@@ -81,7 +81,7 @@ def _doc(app: SandboxApp, name: str, start_response: StartResponse) -> Iterable[
             return [b"document expired or unknown"]
         shop = app.store.world.shops[doc.shop_no]
         f = facts(shop, doc.idx)
-        pdf = docs.render(shop, f, doc.k, doc.doc_type)
+        pdf = docs.render(shop, f, doc.k, doc.doc_type, doc.size)
     start_response(
         "200 OK",
         [
@@ -299,6 +299,22 @@ def changes(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[st
     return {"changes": rows[-int(args.get("limit", 1000)) :]}
 
 
+def writes(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[str, Any]:
+    """Writes received and applied per endpoint and idempotency key (filter: endpoint, key)."""
+    endpoint = str(args.get("endpoint") or "")
+    key = args.get("key")
+    rows = [
+        {**row, "paths": list(row["paths"])}
+        for row in app.store.writes.values()
+        if (not endpoint or row["endpoint"] == endpoint) and (key is None or row["key"] == key)
+    ]
+    return {
+        "writes": rows,
+        "received": sum(r["received"] for r in rows),
+        "applied": sum(r["applied"] for r in rows),
+    }
+
+
 def faults(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[str, Any]:
     """Read or set faults; also expire tokens, queue `next` faults, change the rate limit."""
     if args:
@@ -478,6 +494,7 @@ HANDLERS: dict[
     ("GET", "cancellations"): aftersale,
     ("GET", "counts"): counts,
     ("GET", "changes"): changes,
+    ("GET", "writes"): writes,
     ("GET", "faults"): faults,
     ("POST", "faults"): faults,
     ("POST", "expire_tokens"): expire_tokens,

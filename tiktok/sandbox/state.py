@@ -118,6 +118,9 @@ class Store:
         self.refresh: dict[str, Token] = {}
         self.subscriptions: dict[tuple[int, str], dict[str, Any]] = {}
         self.changes: list[Change] = []
+        # (endpoint template, idempotency key) → writes received and applied, for proofs like
+        # "applied exactly once"
+        self.writes: dict[tuple[str, str], dict[str, Any]] = {}
         self._seq = itertools.count(1)
         self.due: list[tuple[int, int, int, int, str]] = []
         self._due_seq = itertools.count()
@@ -326,6 +329,17 @@ class Store:
         }
 
     # -- bookkeeping -------------------------------------------------------------------------
+    def count_write(self, endpoint: str, key: str, path: str) -> dict[str, Any]:
+        """Count one write received for (endpoint, key); the caller counts it applied."""
+        row = self.writes.setdefault(
+            (endpoint, key),
+            {"endpoint": endpoint, "key": key, "received": 0, "applied": 0, "paths": []},
+        )
+        row["received"] += 1
+        if path not in row["paths"]:
+            row["paths"].append(path)
+        return row
+
     def record(self, kind: str, shop: Shop | None, **detail: Any) -> Change:
         """Log a write for the control API."""
         change = Change(next(self._seq), self.now(), kind, shop.id if shop else None, detail)

@@ -205,7 +205,8 @@ def package_statuses(shop: Shop, idx: int) -> list[str]:
     result = []
     for k in range(count):
         value = PACKAGE_STATUS_OF_ORDER[status]
-        if status == PARTIALLY_SHIPPING and k == 0:
+        # a generated partial shipment shipped package 0; one shipped through the API says which
+        if status == PARTIALLY_SHIPPING and k == 0 and not overrides:
             value = "PROCESSING"
         result.append(overrides.get(k, {}).get("status", value))
     return result

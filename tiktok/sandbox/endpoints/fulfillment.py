@@ -318,7 +318,7 @@ def shipping_documents(ctx: Ctx) -> dict[str, Any]:
         raise SandboxError(
             NOT_SHIPPED, "The package has not been shipped yet; call Ship Package first."
         )
-    token = ctx.app.docs.issue(shop.no, idx, k, doc_type, ctx.store.now())
+    token = ctx.app.docs.issue(shop.no, idx, k, doc_type, ctx.store.now(), size)
     return {
         "doc_url": f"{ctx.req.base_url()}/_sandbox/docs/{token}.pdf",
         "tracking_number": pkg.tracking_number,

@@ -1,0 +1,291 @@
+"""The change-set pages: rows and rules, preview, apply with live progress, revert, history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog import csvio
+from catalog.filters import ProductFilterSet
+from catalog.forms import ApplyForm, ChangeSetRuleForm, ImportForm, SelectionForm
+from catalog.models import ChangeRow, ChangeSet, Product, Sku
+from catalog.services import (
+    WARNINGS,
+    ChangeSetError,
+    change_set_apply,
+    change_set_counts,
+    change_set_create,
+    change_set_create_from_edits,
+    change_set_preview,
+    change_set_progress,
+    change_set_revert,
+)
+from shops.access import for_visible_shops
+from shops.htmx import render_page, with_toast
+from shops.listing import filter_errors_response, paginate
+
+ROW_SORTS = {
+    "id": ("id",),
+    "sku": ("sku__seller_sku", "id"),
+    "shop": ("shop__name", "id"),
+    "outcome": ("outcome", "id"),
+}
+
+
+def _change_set_or_404(request: HttpRequest, pk: int) -> ChangeSet:
+    """A change set touching only shops the user may see; any other is a 404."""
+    change_set = (
+        ChangeSet.objects.visible_to(request.user)
+        .select_related("created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if change_set is None:
+        raise Http404
+    return change_set
+
+
+def _selected_products(request: HttpRequest, selection: SelectionForm):
+    """The ticked products, or every one matching the stored filter (frozen into ids now)."""
+    visible = for_visible_shops(Product.objects.all(), request.user)
+    data = selection.cleaned_data
+    if data.get("all_matching"):
+        filterset = ProductFilterSet(
+            QueryDict(data.get("filter") or ""),
+            queryset=visible,
+            user=request.user,
+            request=request,
+        )
+        if not filterset.is_valid():
+            return None
+        return filterset.qs
+    return visible.filter(deleted_at__isnull=True, pk__in=data["product"])
+
+
+@require_http_methods(["GET", "POST"])
+def change_new(request: HttpRequest) -> HttpResponse:
+    """The rule form over the chosen products; a valid POST makes a draft and shows its preview."""
+    source = request.POST if request.method == "POST" else request.GET
+    selection = SelectionForm(source)
+    form = ChangeSetRuleForm(request.POST if request.method == "POST" else None)
+    products = _selected_products(request, selection) if selection.is_valid() else None
+    count = products.count() if products is not None else 0
+    by_shop = (
+        list(
+            products.order_by()
+            .values_list("shop__name")
+            .annotate(n=Count("pk"))
+            .order_by("shop__name")
+        )
+        if products is not None
+        else []
+    )
+    if products is not None and count == 0:
+        selection.add_error(None, "No product of yours is chosen.")
+    if request.method == "POST" and form.is_valid() and products is not None and count:
+        try:
+            change_set = change_set_create(
+                name=form.cleaned_data["name"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,  # type: ignore[arg-type]
+                products=products,
+                price_rule=form.price_rule(),
+                stock_rule=form.stock_rule(),
+            )
+        except ChangeSetError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            change_set_preview(change_set=change_set)
+            return redirect("change-detail", pk=change_set.pk)
+    status = 400 if request.method == "POST" else 200
+    return render_page(
+        request,
+        "catalog/change_new.html",
+        {"form": form, "selection": selection, "count": count, "by_shop": by_shop},
+        status=status,
+    )
+
+
+@require_GET
+def change_list(request: HttpRequest) -> HttpResponse:
+    """Every change set the user may see, newest first, with counts and outcome."""
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    queryset = (
+        ChangeSet.objects.visible_to(request.user)
+        .select_related("created_by", "reverts")
+        .annotate(
+            n_rows=Count("rows", filter=Q(rows__excluded=False)),
+            n_applied=Count("rows", filter=Q(rows__outcome="applied")),
+            n_failed=Count("rows", filter=Q(rows__outcome="failed")),
+            n_commands=Count("rows__command", distinct=True),
+        )
+    )
+    listing = paginate(queryset, page)
+    return render_page(
+        request, "catalog/change_list.html", {"listing": listing, "query": ""}, partial="changes"
+    )
+
+
+@require_GET
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One change set: counts by shop and warning, its rows old → new, outcome and command."""
+    change_set = _change_set_or_404(request, pk)
+    sort = request.GET.get("sort", "id")
+    order = ROW_SORTS.get(sort.lstrip("-"), ROW_SORTS["id"])
+    if sort.startswith("-"):
+        order = tuple(f"-{f}" for f in order)
+    rows = change_set.rows.select_related("sku__product", "shop", "warehouse", "command")
+    warning = request.GET.get("warning", "")
+    if warning in WARNINGS:
+        rows = rows.filter(warnings__contains=[warning])
+    outcome = request.GET.get("outcome", "")
+    if outcome in ChangeRow.Outcome.values:
+        rows = rows.filter(outcome=outcome)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    context = {
+        "change_set": change_set,
+        "preview": change_set_counts(change_set=change_set),
+        "progress": change_set_progress(change_set=change_set),
+        "listing": paginate(rows.order_by(*order), page),
+        "apply_form": ApplyForm(),
+        "warning": warning if warning in WARNINGS else "",
+        "query": "",
+    }
+    return render_page(request, "catalog/change_detail.html", context, partial="rows")
+
+
+@require_GET
+def change_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live progress bar and the latest outcomes (polled while applying)."""
+    change_set = _change_set_or_404(request, pk)
+    rows = change_set.rows.select_related("sku__product", "shop", "warehouse", "command")
+    context = {
+        "change_set": change_set,
+        "progress": change_set_progress(change_set=change_set),
+        "listing": paginate(rows.order_by("id"), 1),
+    }
+    return render_page(request, "catalog/change_detail.html", context, partial="progress")
+
+
+def _done(
+    request: HttpRequest, change_set: ChangeSet, message: str, level: str = "success"
+) -> HttpResponse:
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("change-detail", args=[change_set.pk])
+        return with_toast(response, message, level)
+    getattr(messages, level if level != "danger" else "error")(request, message)
+    return redirect("change-detail", pk=change_set.pk)
+
+
+@require_POST
+def change_preview_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """Compare the rows with the mirror again (after a sync, or rows excluded)."""
+    change_set = _change_set_or_404(request, pk)
+    try:
+        change_set_preview(change_set=change_set)
+    except ChangeSetError as error:
+        return _done(request, change_set, str(error), "danger")
+    return _done(request, change_set, "Preview made again.")
+
+
+@require_POST
+def change_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the previewed rows once every warning group is acknowledged."""
+    change_set = _change_set_or_404(request, pk)
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        return _done(request, change_set, "Unknown warning acknowledged.", "danger")
+    try:
+        n = change_set_apply(
+            change_set=change_set,
+            actor=request.user,  # type: ignore[arg-type]
+            acknowledged=form.cleaned_data["acknowledged"],
+        )
+    except ChangeSetError as error:
+        return _done(request, change_set, str(error), "danger")
+    return _done(request, change_set, f"Sending {n} change{'s' if n != 1 else ''} to TikTok.")
+
+
+@require_POST
+def change_retry_failed(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send again only the rows TikTok refused."""
+    change_set = _change_set_or_404(request, pk)
+    try:
+        with_state = ChangeSet.objects.get(pk=change_set.pk)
+        n = change_set_apply(change_set=with_state, actor=request.user, failed_only=True)  # type: ignore[arg-type]
+    except ChangeSetError as error:
+        return _done(request, change_set, str(error), "danger")
+    return _done(request, change_set, f"Sending the failed rows again ({n} commands).")
+
+
+@require_POST
+def change_revert(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make the change set that restores every applied row's old value, and show its preview."""
+    change_set = _change_set_or_404(request, pk)
+    try:
+        revert = change_set_revert(
+            change_set=change_set,
+            actor=request.user,  # type: ignore[arg-type]
+            exact_stock=request.POST.get("exact_stock") == "on",
+        )
+    except ChangeSetError as error:
+        return _done(request, change_set, str(error), "danger")
+    change_set_preview(change_set=revert)
+    return _done(request, revert, "Revert drafted: check its preview, then apply it.")
+
+
+@require_GET
+def change_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The filtered products' prices and stock, one line per SKU and warehouse, to edit."""
+    visible = for_visible_shops(Product.objects.all(), request.user)
+    filterset = ProductFilterSet(request.GET, queryset=visible, user=request.user, request=request)
+    if not filterset.is_valid():
+        return filter_errors_response(filterset.errors)
+    response = StreamingHttpResponse(
+        csvio.export_lines(filterset.qs), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="prices-and-stock.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def change_import(request: HttpRequest) -> HttpResponse:
+    """Import an edited CSV: every line checked first; a valid file becomes a previewed draft."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[csvio.LineError] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > csvio.MAX_BYTES:
+            errors = [csvio.LineError(0, "-", "The file is over 5 MB.")]
+        else:
+            visible = for_visible_shops(Sku.objects.filter(deleted_at__isnull=True), request.user)
+            result = csvio.import_file(upload.read(), visible_skus=visible)
+            errors = result.errors
+            if not errors:
+                change_set = change_set_create_from_edits(
+                    name=form.cleaned_data["name"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    edits=result.edits,
+                    rule={"csv": upload.name[:200]},
+                )
+                change_set_preview(change_set=change_set)
+                return redirect("change-detail", pk=change_set.pk)
+    status = 400 if request.method == "POST" else 200
+    return render_page(
+        request,
+        "catalog/change_import.html",
+        {"form": form, "errors": errors[:200], "more_errors": max(0, len(errors) - 200)},
+        status=status,
+    )
