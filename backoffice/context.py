@@ -21,6 +21,7 @@ NAV_ITEMS = [
     ("orders", "Orders", "receipt"),
     ("fulfillment", "Fulfillment", "truck"),
     ("returns", "Returns", "arrow-return-left"),
+    ("finance", "Finance", "cash-coin"),
     ("activity", "Activity", "activity"),
 ]
 

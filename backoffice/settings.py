@@ -292,6 +292,11 @@ SYNC_RESOURCES: dict[str, str] = {
     "packages": "fulfillment.mirror.PackageSyncer",
     "returns": "fulfillment.mirror.ReturnSyncer",
     "cancellations": "fulfillment.mirror.CancellationSyncer",
+    "statements": "finance.mirror.StatementSyncer",
+    "payments": "finance.mirror.PaymentSyncer",
+    "withdrawals": "finance.mirror.WithdrawalSyncer",
+    "order_settlements": "finance.mirror.OrderSettlementSyncer",
+    "unsettled": "finance.mirror.UnsettledOrderSyncer",
 }
 # What else runs after a resource's run succeeded (dotted paths called with shop=): order
 # lines mirrored before their products get their SKU links.

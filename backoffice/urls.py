@@ -19,4 +19,5 @@ urlpatterns = [
     path("products/", include("catalog.urls")),
     path("orders/", include("orders.urls")),
     path("", include("fulfillment.urls")),
+    path("finance/", include("finance.urls")),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from backoffice.dashboard import attention
+from finance.analytics import FIGURES, analytics
 from shops.access import visible_shops
 from shops.htmx import render_page
 from shops.roles import is_admin
@@ -22,6 +23,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context: dict = {"can_connect": is_admin(request.user)}
     if shops:
         context.update(attention(shops))
+        report = analytics(shops, period="day")
+        context.update(report=report, finance_chart=report.chart_data(), figures=FIGURES)
     return render_page(request, "dashboard.html", context)
 
 

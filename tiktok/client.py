@@ -58,6 +58,7 @@ from tiktok.types import (
     UnsettledOrder,
     Warehouse,
     WebhookSubscription,
+    Withdrawal,
     WriteResult,
     dedupe_ids,
     epoch_seconds,
@@ -126,6 +127,7 @@ API_VERSIONS: Mapping[str, str] = {
     "get_statement_transactions": "202501",
     "get_order_statement_transactions": "202501",
     "get_unsettled_orders": "202507",
+    "get_withdrawals": "202309",
     "get_webhooks": "202309",
     "update_webhook": "202309",
     "delete_webhook": "202309",
@@ -269,6 +271,9 @@ GET_ORDER_STATEMENT_TRANSACTIONS = _endpoint(
 GET_UNSETTLED_ORDERS = _endpoint(
     "get_unsettled_orders", "GET", "/finance/{version}/orders/unsettled"
 )
+GET_WITHDRAWALS = _endpoint("get_withdrawals", "GET", "/finance/{version}/withdrawals")
+# §18: 202309 withdrawals list PAYMENT and REFUND besides the four original types.
+WITHDRAWAL_TYPES = ("WITHDRAW", "SETTLE", "TRANSFER", "REVERSE", "PAYMENT", "REFUND")
 
 GET_WEBHOOKS = _endpoint("get_webhooks", "GET", "/event/{version}/webhooks")
 UPDATE_WEBHOOK = _endpoint("update_webhook", "PUT", "/event/{version}/webhooks")
@@ -298,6 +303,7 @@ PAGE_SIZE_LIMITS: Mapping[str, tuple[int, int]] = {
     GET_PAYMENTS.path: (1, 100),
     GET_STATEMENT_TRANSACTIONS.path: (1, 100),
     GET_UNSETTLED_ORDERS.path: (1, 100),
+    GET_WITHDRAWALS.path: (1, 100),
 }
 
 _PATH_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -1540,6 +1546,33 @@ class TikTokClient:
         """Unsettled-order pages from `page_token` to the end."""
         return paginate(
             lambda t: self.get_unsettled_orders(page_token=t, **filters), page_token=page_token
+        )
+
+    def get_withdrawals(
+        self,
+        *,
+        types: Sequence[str] = WITHDRAWAL_TYPES,
+        page_size: int = 100,
+        page_token: str | None = None,
+        create_time_ge: Time = None,
+        create_time_lt: Time = None,
+    ) -> Page[Withdrawal]:
+        """One page of balance movements (`types` is required: a comma list)."""
+        query = {
+            "types": ",".join(types),
+            "page_size": self._page_size(GET_WITHDRAWALS, page_size),
+            "page_token": page_token,
+            **_times(create_time_ge=create_time_ge, create_time_lt=create_time_lt),
+        }
+        data = self.call(GET_WITHDRAWALS, query=query)
+        return page_from_data(data, "withdrawals", Withdrawal.from_api, page_token)
+
+    def iter_withdrawal_pages(
+        self, *, page_token: str | None = None, **filters: Any
+    ) -> Iterator[Page[Withdrawal]]:
+        """Withdrawal pages from `page_token` to the end (filters as in get_withdrawals)."""
+        return paginate(
+            lambda t: self.get_withdrawals(page_token=t, **filters), page_token=page_token
         )
 
     # --- webhooks ------------------------------------------------------------------------------

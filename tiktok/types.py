@@ -1463,6 +1463,34 @@ class UnsettledOrder:
         )
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """A movement of the seller's balance (withdraw, settle, transfer, reverse, ...)."""
+
+    id: str
+    type: str | None
+    amount: Decimal | None
+    currency: str | None
+    status: str | None
+    create_time: datetime | None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw) -> Withdrawal:
+        """Read one `data.withdrawals[]` entry (amount a decimal string, or `{value, currency}`)."""
+        amount = raw.get("amount")
+        money = Money.from_api(amount, amount_key="value") if isinstance(amount, Mapping) else None
+        return cls(
+            id=as_id(raw.get("id")) or "",
+            type=as_str(raw.get("type")),
+            amount=money.amount if money else as_decimal(amount),
+            currency=(money.currency if money else None) or as_str(raw.get("currency")),
+            status=as_str(raw.get("status")),
+            create_time=as_time(raw.get("create_time")),
+            raw=raw,
+        )
+
+
 # --- webhooks -----------------------------------------------------------------------------------
 
 

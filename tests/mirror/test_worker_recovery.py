@@ -113,7 +113,8 @@ def test_killed_workers_are_detected_replaced_and_the_sync_finishes(
         killed_at = time.monotonic()
         seen.clear()
         with control(handle) as http:
-            http.post("/_sandbox/faults", json={"clear": True}).raise_for_status()
+            # "clear" empties the queue of forced faults only; the latency is a knob of its own.
+            http.post("/_sandbox/faults", json={"latency_ms": 0, "clear": True}).raise_for_status()
 
         def finished() -> bool:
             runs = list(SyncRun.objects.filter(shop=shop).values_list("status", flat=True))

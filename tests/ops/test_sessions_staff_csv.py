@@ -42,8 +42,10 @@ def test_sessions_end_after_eight_idle_hours_and_each_request_extends_them(clien
 
 def _staff(client):
     # The group as its migration makes it (transactional tests elsewhere flush migration rows).
-    migration = importlib.import_module("shops.migrations.0006_rejected_webhooks_and_staff")
-    migration.create_staff(apps, None)
+    importlib.import_module("shops.migrations.0006_rejected_webhooks_and_staff").create_staff(
+        apps, None
+    )
+    importlib.import_module("finance.migrations.0002_staff_view").grant(apps, None)
     user = make_user(role="staff")
     user.groups.add(Group.objects.get(name="Staff"))
     client.force_login(user)
@@ -68,6 +70,12 @@ def _staff(client):
         "fulfillment/package",
         "fulfillment/return",
         "fulfillment/cancellation",
+        "finance/statement",
+        "finance/payment",
+        "finance/withdrawal",
+        "finance/statementtransaction",
+        "finance/skutransaction",
+        "finance/unsettledorder",
     ],
 )
 def test_staff_who_are_not_superusers_can_use_the_admin(client, model):
@@ -80,7 +88,13 @@ def test_staff_may_view_and_fix_the_mirror_but_not_add_or_delete(client):
     user = _staff(client)
     for perm in ("catalog.change_product", "orders.view_order", "fulfillment.change_package"):
         assert user.has_perm(perm), perm
-    for perm in ("catalog.add_product", "orders.delete_order", "shops.change_authorization"):
+    assert user.has_perm("finance.view_statement")
+    for perm in (
+        "catalog.add_product",
+        "orders.delete_order",
+        "shops.change_authorization",
+        "finance.change_payment",
+    ):
         assert not user.has_perm(perm), perm
 
 

@@ -95,7 +95,7 @@ def test_dashboard_counts_match_direct_queries_and_link_to_their_lists(
     operator, shops = world
     client.force_login(operator)
     client.get(reverse("orders"))  # the session learns the display zone
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(14):  # main's 12 + the money figures (finance)
         page = client.get(reverse("dashboard"))
     assert page.status_code == 200
     ctx = page.context

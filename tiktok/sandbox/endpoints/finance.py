@@ -17,24 +17,118 @@ FEE_RATE = Decimal("0.08")
 FEE_FIXED = Decimal("0.30")
 
 
-def _days(ctx: Ctx, shop: Shop) -> tuple[int, int]:
+def first_last_days(shop: Shop, now: int) -> tuple[int, int]:
     """The first and last statement day (as day numbers since the epoch) of a shop."""
     table = shop.orders
-    first = (table.create[0] // DAY + SETTLE_AFTER) if len(table) else ctx.store.now() // DAY
-    return first, ctx.store.now() // DAY
+    first = (table.create[0] // DAY + SETTLE_AFTER) if len(table) else now // DAY
+    return first, now // DAY
+
+
+def _days(ctx: Ctx, shop: Shop) -> tuple[int, int]:
+    return first_last_days(shop, ctx.store.now())
+
+
+# A TikTok-shipped order's label, charged to the seller against what the buyer paid for shipping.
+LABEL_COST = Decimal("4.50")
+# Seeded mistakes, so reconciliation has something to find (see `seeded_differences`): every
+# SHORT_REVENUE_EVERY-th order settles 1.00 short of its revenue, every MISSED_SHIPPING_EVERY-th
+# order's buyer-paid shipping is left out, and every HEADER_OFF_EVERY-th statement's header
+# carries a fee no transaction explains.
+SHORT_REVENUE_EVERY = 61
+MISSED_SHIPPING_EVERY = 53
+HEADER_OFF_EVERY = 11
+SEEDED_AMOUNT = Decimal("1.00")
+REFUNDED = ("RETURN_OR_REFUND_REQUEST_COMPLETE", "CANCELLATION_REQUEST_SUCCESS")
+
+
+def _settle_time(shop: Shop, idx: int) -> int:
+    return (shop.orders.create[idx] // DAY + SETTLE_AFTER) * DAY
+
+
+def _refunded_before(shop: Shop, idx: int, before: int) -> Decimal:
+    """The subtotal of the lines refunded (returns, partial cancellations) before a time."""
+    f = facts(shop, idx)
+    refunded = Decimal(0)
+    for rec_id in shop.order_aftersales.get(idx, ()):
+        rec = shop.returns.get(rec_id) or shop.cancellations.get(rec_id)
+        if rec is None or rec.status not in REFUNDED or rec.update_time >= before:
+            continue
+        ids = None if rec.line_item_ids is None else set(rec.line_item_ids)
+        refunded += sum(
+            (
+                price
+                for pos, (_sku, price) in enumerate(f.lines)
+                if ids is None or shop.line_item_id(idx, pos) in ids
+            ),
+            Decimal(0),
+        )
+    return refunded
 
 
 def _order_money(shop: Shop, idx: int) -> dict[str, Decimal]:
-    totals = order_totals(facts(shop, idx))
-    revenue = totals["sub_total"]
+    """What an order settles: `settlement = revenue + fee + shipping + adjustment` (DOC)."""
+    f = facts(shop, idx)
+    totals = order_totals(f)
+    subtotal = totals["sub_total"]
+    refund = _refunded_before(shop, idx, _settle_time(shop, idx))
+    short = SEEDED_AMOUNT if idx % SHORT_REVENUE_EVERY == SHORT_REVENUE_EVERY - 1 else Decimal(0)
+    revenue = subtotal - refund - short
     fee = -(revenue * FEE_RATE + FEE_FIXED).quantize(Decimal("0.01"))
+    paid_shipping = totals["shipping_fee"]
+    if idx % MISSED_SHIPPING_EVERY == MISSED_SHIPPING_EVERY - 1:
+        paid_shipping = Decimal(0)
+    label = -LABEL_COST if f.shipping_type == "TIKTOK" else Decimal(0)
+    shipping = paid_shipping + label
     return {
+        "subtotal": subtotal,
+        "refund": -refund,
+        "short": -short,
         "revenue": revenue,
         "fee": fee,
-        "shipping": Decimal(0),
+        "paid_shipping": paid_shipping,
+        "label": label,
+        "shipping": shipping,
         "adjustment": Decimal(0),
-        "settlement": revenue + fee,
+        "settlement": revenue + fee + shipping,
     }
+
+
+def _header_off(shop: Shop, day: int) -> bool:
+    return (day + shop.salt) % HEADER_OFF_EVERY == 0
+
+
+def seeded_differences(shop: Shop, now: int) -> dict[str, set[str]]:
+    """What the sandbox got wrong on purpose, as of `now`: statement ids whose header does not
+    add up, and order ids settled short of revenue or without the buyer's shipping (for tests)."""
+    first, last = first_last_days(shop, now)
+    headers = {
+        _statement_id(shop, day)
+        for day in range(first, last + 1)
+        if _header_off(shop, day) and _day_count(shop, day)
+    }
+    revenue, shipping = set(), set()
+    for day in range(first, last + 1):
+        for idx in _settled_positions(shop, day):
+            if shop.orders.status[idx] in (UNPAID, CANCELLED):
+                continue
+            if idx % SHORT_REVENUE_EVERY == SHORT_REVENUE_EVERY - 1:
+                revenue.add(shop.order_id(idx))
+            if (
+                idx % MISSED_SHIPPING_EVERY == MISSED_SHIPPING_EVERY - 1
+                and order_totals(facts(shop, idx))["shipping_fee"]
+            ):
+                shipping.add(shop.order_id(idx))
+    return {"statements": headers, "revenue": revenue, "shipping": shipping}
+
+
+def _statement_id(shop: Shop, day: int) -> str:
+    return f"80{shop.no:03d}{day:07d}{(day * 7 + shop.salt) % 1000000:06d}"
+
+
+def _day_count(shop: Shop, day: int) -> int:
+    return sum(
+        1 for i in _settled_positions(shop, day) if shop.orders.status[i] not in (UNPAID, CANCELLED)
+    )
 
 
 def _settled_positions(shop: Shop, day: int) -> range:
@@ -53,12 +147,16 @@ def _statement(ctx: Ctx, shop: Shop, day: int) -> dict[str, Any]:
         if shop.orders.status[idx] in (UNPAID, CANCELLED):
             continue
         count += 1
-        for key, value in _order_money(shop, idx).items():
-            sums[key] += value
+        money_of = _order_money(shop, idx)
+        for key in sums:
+            sums[key] += money_of[key]
+    if count and _header_off(shop, day):
+        sums["fee"] -= SEEDED_AMOUNT
+        sums["settlement"] -= SEEDED_AMOUNT
     week = (day - 3) // 7  # payments go out weekly
     paid = (week + 1) * 7 + 3 <= ctx.store.now() // DAY
     statement = {
-        "id": f"80{shop.no:03d}{day:07d}{(day * 7 + shop.salt) % 1000000:06d}",
+        "id": _statement_id(shop, day),
         "statement_time": day * DAY,
         "settlement_amount": money(sums["settlement"]),
         "currency": shop.currency,
@@ -108,7 +206,8 @@ def statements(ctx: Ctx) -> dict[str, Any]:
         if after is not None and (day >= after if desc else day <= after):
             continue
         st = _statement(ctx, shop, day)
-        if status and st["payment_status"] != status:
+        # A day that settled nothing has no statement (UNVERIFIED: TikTok's docs say daily).
+        if not st["_count"] or (status and st["payment_status"] != status):
             continue
         if len(page) == size:
             more = True
@@ -184,13 +283,13 @@ def _breakdowns(m: dict[str, Decimal], tax: Decimal) -> dict[str, Any]:
     commission = m["fee"] + FEE_FIXED
     return {
         "revenue_breakdown": {
-            "subtotal_before_discount_amount": money(m["revenue"]),
+            "subtotal_before_discount_amount": money(m["subtotal"]),
             "seller_discount_amount": "0.00",
-            "refund_subtotal_after_seller_discounts_amount": "0.00",
+            "refund_subtotal_after_seller_discounts_amount": money(m["refund"]),
         },
         "shipping_cost_breakdown": {
-            "actual_shipping_fee_amount": money(m["shipping"]),
-            "customer_paid_shipping_fee_amount": "0.00",
+            "actual_shipping_fee_amount": money(m["label"]),
+            "customer_paid_shipping_fee_amount": money(m["paid_shipping"]),
         },
         "fee_tax_breakdown": {
             "fee": {
@@ -270,7 +369,7 @@ def statement_transactions(ctx: Ctx) -> dict[str, Any]:
     day = int(statement_id[5:12])
     first, last = _days(ctx, shop)
     st = _statement(ctx, shop, day) if first <= day <= last else None
-    if st is None or st["id"] != statement_id:
+    if st is None or st["id"] != statement_id or not st["_count"]:
         raise SandboxError(36009004, "Invalid parameter. Unknown `statement_id`.")
     fingerprint = filter_hash([statement_id, desc])
     after, _total = ctx.cursor(fingerprint)
@@ -369,6 +468,9 @@ def order_transactions(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+SHARED = ("subtotal", "refund", "revenue", "fee", "paid_shipping", "label", "shipping")
+
+
 def _order_transactions_202501(shop: Shop, idx: int, settled: bool) -> dict[str, Any]:
     zero = Decimal(0)
     f = facts(shop, idx)
@@ -377,24 +479,23 @@ def _order_transactions_202501(shop: Shop, idx: int, settled: bool) -> dict[str,
         by_sku.setdefault(sku.id, [sku, 0, zero])
         by_sku[sku.id][1] += 1
         by_sku[sku.id][2] += price
-    statement_id = ""
-    if settled:
-        day = shop.orders.create[idx] // DAY + SETTLE_AFTER
-        statement_id = f"80{shop.no:03d}{day:07d}{(day * 7 + shop.salt) % 1000000:06d}"
+    statement_id = _statement_id(shop, _settle_time(shop, idx) // DAY) if settled else ""
     rows = []
-    totals = dict.fromkeys(("revenue", "fee", "shipping", "settlement"), zero)
-    order_fee = _order_money(shop, idx)["fee"] if settled else zero
-    revenue_all = sum((v[2] for v in by_sku.values()), zero)
-    for n, (sku, quantity, revenue) in enumerate(by_sku.values()):
-        # the order's fee is shared out by revenue; the last SKU takes the rounding
-        fee = (
-            order_fee - totals["fee"]
-            if n == len(by_sku) - 1
-            else (order_fee * revenue / revenue_all).quantize(Decimal("0.01"))
-        )
-        m = {"revenue": revenue, "fee": fee, "shipping": zero, "settlement": revenue + fee}
-        for key in totals:
-            totals[key] += m[key]
+    order = _order_money(shop, idx) if settled else dict.fromkeys(SHARED, zero)
+    given = dict.fromkeys(SHARED, zero)
+    subtotal_all = sum((v[2] for v in by_sku.values()), zero)
+    for n, (sku, quantity, subtotal) in enumerate(by_sku.values()):
+        # the order's money is shared out by subtotal; the last SKU takes the rounding
+        last = n == len(by_sku) - 1
+        m = {
+            key: order[key] - given[key]
+            if last
+            else (order[key] * subtotal / subtotal_all).quantize(Decimal("0.01"))
+            for key in SHARED
+        }
+        for key in SHARED:
+            given[key] += m[key]
+        m["settlement"] = m["revenue"] + m["fee"] + m["shipping"]
         rows.append(
             {
                 "statement_id": statement_id,
@@ -403,9 +504,9 @@ def _order_transactions_202501(shop: Shop, idx: int, settled: bool) -> dict[str,
                 "product_name": shop.products[sku.product_id].title,
                 "quantity": quantity,
                 "settlement_amount": money(m["settlement"]),
-                "revenue_amount": money(revenue),
-                "shipping_cost_amount": money(zero),
-                "fee_tax_amount": money(fee),
+                "revenue_amount": money(m["revenue"]),
+                "shipping_cost_amount": money(m["shipping"]),
+                "fee_tax_amount": money(m["fee"]),
                 **_breakdowns({**m, "adjustment": zero}, zero),
             }
         )
@@ -413,10 +514,10 @@ def _order_transactions_202501(shop: Shop, idx: int, settled: bool) -> dict[str,
         "currency": shop.currency,
         "order_id": shop.order_id(idx),
         "order_create_time": shop.orders.create[idx],
-        "revenue_amount": money(totals["revenue"]),
-        "fee_and_tax_amount": money(totals["fee"]),
-        "shipping_cost_amount": money(totals["shipping"]),
-        "settlement_amount": money(totals["settlement"]),
+        "revenue_amount": money(order["revenue"]),
+        "fee_and_tax_amount": money(order["fee"]),
+        "shipping_cost_amount": money(order["shipping"]),
+        "settlement_amount": money(order["revenue"] + order["fee"] + order["shipping"]),
         "total_count": len(rows),
         "sku_transactions": rows,
     }
@@ -462,3 +563,58 @@ def unsettled_orders(ctx: Ctx) -> dict[str, Any]:
             }
         )
     return {"orders": orders, "next_page_token": token, "total_count": total}
+
+
+WITHDRAWAL_TYPES = ("WITHDRAW", "SETTLE", "TRANSFER", "REVERSE", "PAYMENT", "REFUND")
+
+
+@api("GET", "/finance/{v}/withdrawals", scope="seller.finance.info")
+def withdrawals(ctx: Ctx) -> dict[str, Any]:
+    """Get Withdrawals: one WITHDRAW to the bank per weekly payment; `types` is required.
+
+    That each payment shows as one WITHDRAW of its amount is this sandbox's choice (UNVERIFIED).
+    """
+    shop = ctx.require_shop()
+    types = [t for t in (ctx.q.get("types") or "").split(",") if t]
+    if not types or any(t not in WITHDRAWAL_TYPES for t in types):
+        raise SandboxError(
+            36009004, "Invalid parameter. `types` is required: " + ", ".join(WITHDRAWAL_TYPES)
+        )
+    size = ctx.page_size(1, 100, default=20)
+    lo = ctx.int_field(ctx.q, "create_time_ge")
+    hi = ctx.int_field(ctx.q, "create_time_lt")
+    fingerprint = filter_hash(["withdrawals", sorted(types), lo, hi, shop.no])
+    after, _total = ctx.cursor(fingerprint)
+    first, last = _days(ctx, shop)
+    weeks = []
+    if "WITHDRAW" in types:
+        for week in range((first - 3) // 7, (last - 3) // 7 + 1):
+            created = ((week + 1) * 7 + 3) * DAY
+            if created > ctx.store.now() or (lo is not None and created < lo):
+                continue
+            if hi is not None and created >= hi:
+                continue
+            weeks.append(week)
+    total = len(weeks)
+    if after is not None:
+        weeks = [w for w in weeks if w > after]
+    page = weeks[:size]
+    rows = []
+    for week in page:
+        days = [d for d in range(week * 7 + 3, week * 7 + 10) if first <= d <= last]
+        amount = sum(
+            (Decimal(_statement(ctx, shop, d)["settlement_amount"]) for d in days), Decimal(0)
+        )
+        created = ((week + 1) * 7 + 3) * DAY
+        rows.append(
+            {
+                "id": f"83{shop.no:03d}{week:07d}{(week * 11 + shop.salt) % 1000000:06d}",
+                "type": "WITHDRAW",
+                "amount": money(amount),
+                "currency": shop.currency,
+                "status": "SUCCESS" if created + 3600 <= ctx.store.now() else "PROCESSING",
+                "create_time": created,
+            }
+        )
+    token = ctx.next_token(page[-1], total, fingerprint, len(weeks) > size) if page else ""
+    return {"withdrawals": rows, "next_page_token": token, "total_count": total}
