@@ -295,9 +295,13 @@ SYNC_RESOURCES: dict[str, str] = {
     "statements": "finance.mirror.StatementSyncer",
     "payments": "finance.mirror.PaymentSyncer",
     "withdrawals": "finance.mirror.WithdrawalSyncer",
-    "order_settlements": "finance.mirror.OrderSettlementSyncer",
     "unsettled": "finance.mirror.UnsettledOrderSyncer",
+    # Last: one call per settled order, the longest walk of a first sync.
+    "order_settlements": "finance.mirror.OrderSettlementSyncer",
 }
+# How far back from a shop's latest statement the per-SKU settlement of each order is fetched
+# (one API call per order); 0 fetches none. Older orders show their order-level settlement only.
+FINANCE_SKU_SETTLEMENT_DAYS = env.int("FINANCE_SKU_SETTLEMENT_DAYS", default=30)
 # What else runs after a resource's run succeeded (dotted paths called with shop=): order
 # lines mirrored before their products get their SKU links.
 SYNC_AFTER_RUN: dict[str, list[str]] = {"products": ["orders.mirror.order_lines_link_skus"]}

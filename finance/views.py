@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -213,6 +214,7 @@ def order_settlement(request: HttpRequest, pk: int) -> HttpResponse:
         "reconciled": reconciled,
         "transactions": transactions,
         "skus": skus,
+        "sku_days": settings.FINANCE_SKU_SETTLEMENT_DAYS,
     }
     return render_page(request, "finance/order_settlement.html", context)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from finance.models import (
     OrderSettlement,
@@ -86,15 +87,22 @@ def _payments_unsettled_and_sku_settlements(mirrored):
         linked = payment.statements.aggregate(total=Sum("settlement_amount"))["total"]
         assert linked == payment.amount, payment.tiktok_id
     assert not Statement.objects.filter(shop=shop, payment__isnull=True, payment_status="PAID")
-    settled_orders = set(
-        StatementTransaction.objects.filter(shop=shop, type="ORDER").values_list(
+    settled = StatementTransaction.objects.filter(shop=shop, type="ORDER")
+    settled_orders = set(settled.values_list("order_tiktok_id", flat=True))
+    # Per-SKU settlements only for the orders of the last FINANCE_SKU_SETTLEMENT_DAYS (30) of
+    # the 60 days of statements: one call per order.
+    latest = Statement.objects.filter(shop=shop).aggregate(t=Max("statement_time"))["t"]
+    recent = set(
+        settled.filter(statement__statement_time__gte=latest - timedelta(days=30)).values_list(
             "order_tiktok_id", flat=True
         )
     )
-    assert set(
-        SkuTransaction.objects.filter(shop=shop).values_list("order_tiktok_id", flat=True)
-    ) == (settled_orders)
-    for tx in StatementTransaction.objects.filter(shop=shop, type="ORDER")[:40]:
+    assert recent and recent < settled_orders
+    assert (
+        set(SkuTransaction.objects.filter(shop=shop).values_list("order_tiktok_id", flat=True))
+        == recent
+    )
+    for tx in settled.filter(order_tiktok_id__in=recent)[:40]:
         skus = SkuTransaction.objects.filter(shop=shop, order_tiktok_id=tx.order_tiktok_id)
         assert skus.aggregate(s=Sum("settlement_amount"))["s"] == tx.settlement_amount
     with pytest.raises(ApiError) as no_types:  # Get Withdrawals requires `types`

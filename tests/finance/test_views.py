@@ -17,7 +17,7 @@ from finance.filters import (
     UnsettledFilterSet,
     WithdrawalFilterSet,
 )
-from finance.models import OrderSettlement, Statement
+from finance.models import OrderSettlement, SkuTransaction, Statement
 from tests.factories import make_order, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
@@ -118,11 +118,23 @@ def _differences_sort_by_amount_and_filter_by_component(client, member):
 def _an_order_page_shows_how_it_settled(client, member):
     user, shop = member
     client.force_login(user)
-    differing = OrderSettlement.objects.filter(shop=shop, status="COMPLETED").with_difference()[0]
+    fetched = SkuTransaction.objects.filter(shop=shop).values("order_tiktok_id")
+    differing = (
+        OrderSettlement.objects.filter(shop=shop, status="COMPLETED")
+        .with_difference()
+        .filter(tiktok_id__in=fetched)[0]
+    )
     order_page = client.get(reverse("order-detail", args=[differing.pk]))
     assert reverse("order-settlement", args=[differing.pk]) in order_page.content.decode()
     card = client.get(reverse("order-settlement", args=[differing.pk])).content.decode()
     assert "Settled with a difference" in card and 'data-testid="settlement-skus"' in card
+    # Settled before the per-SKU window: its order-level settlement, and why no SKU lines.
+    older = OrderSettlement.objects.filter(shop=shop, settlements__isnull=False).exclude(
+        tiktok_id__in=fetched
+    )[0]
+    card = client.get(reverse("order-settlement", args=[older.pk])).content.decode()
+    assert 'data-testid="settlement-skus-missing"' in card
+    assert 'data-testid="settlement-skus"' not in card
 
 
 def _payments_are_matched_to_their_statements(client, member):
