@@ -211,6 +211,9 @@ WORKER_STALL_SECONDS = env.int("WORKER_STALL_SECONDS", default=150)
 QUEUE_BACKLOG_SECONDS = env.int("QUEUE_BACKLOG_SECONDS", default=300)
 # The worker runs at this CPU niceness (0-19), so jobs yield to the web processes.
 WORKER_NICE = env.int("WORKER_NICE", default=10)
+# ...and so do its PostgreSQL backends when the server runs on this machine (off behind a
+# connection pooler, whose backends also serve the pages).
+WORKER_NICE_DATABASE = env.bool("WORKER_NICE_DATABASE", default=True)
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:

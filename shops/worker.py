@@ -7,11 +7,15 @@ records when it completed; the oldest job waiting in the queue tells a backlog.
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Max
 from django.utils import timezone
 from django_q.brokers import get_broker
@@ -20,6 +24,8 @@ from django_q.models import OrmQ
 from django_q.status import Stat
 
 from shops.models import SyncRun
+
+logger = logging.getLogger("shops.worker")
 
 CANARY_KEY = "worker:canary:done"
 CANARY_FUNC = "shops.tasks.canary_record"
@@ -143,3 +149,36 @@ def worker_status() -> WorkerStatus:
 
 def seconds_since(moment: datetime | None) -> float | None:
     return None if moment is None else (timezone.now() - moment).total_seconds()
+
+
+# --- the worker's database work yields too ----------------------------------------------------
+
+LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+
+
+def database_backend_renice(
+    *, sender: object, connection: BaseDatabaseWrapper, **_: object
+) -> None:
+    """Give a niced process's PostgreSQL backend the same niceness, where it shares our CPUs.
+
+    A full sync's COPY and upserts run in the database server, not in the niced worker, and
+    would otherwise take the CPU from the pages. A server elsewhere (or another user's, or one
+    behind a pooler: WORKER_NICE_DATABASE=false) is left alone; the pid must be a postgres
+    process here, since a loopback port may lead into another container's process table.
+    """
+    niceness = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness <= 0 or not settings.WORKER_NICE_DATABASE or connection.vendor != "postgresql":
+        return
+    host = str(connection.settings_dict.get("HOST") or "")
+    if host not in LOCAL_HOSTS and not host.startswith("/"):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_backend_pid()")
+        pid = int(cursor.fetchone()[0])
+    try:
+        if not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"postgres"):
+            return
+        if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+    except (OSError, ValueError):  # not Linux, not ours to renice, or gone
+        logger.debug("database backend %s keeps its priority", pid)
