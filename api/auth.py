@@ -16,7 +16,8 @@ KEY_MAX_LENGTH = 200
 
 # One statement per request: find the live token of an active person, count the request in
 # the token's window (a new window when the last one ended) and note when it was last used.
-# Every process counts on the same row, so the limit holds across gunicorn workers.
+# Every process counts on the same row, so the limit holds across gunicorn workers. (Only the
+# table names are formatted in, from the models; every value is a parameter.)
 _USE_TOKEN = f"""
 UPDATE {ApiToken._meta.db_table} AS t SET
     window_start = CASE WHEN t.window_start IS NULL
@@ -30,7 +31,7 @@ FROM {User._meta.db_table} AS u
 WHERE t.key_hash = %(hash)s AND t.revoked_at IS NULL AND u.id = t.user_id AND u.is_active
 RETURNING t.id, t.user_id, t.window_count,
     EXTRACT(EPOCH FROM t.window_start + make_interval(secs => %(window)s) - statement_timestamp())
-"""
+"""  # noqa: S608
 
 
 @dataclass(frozen=True)

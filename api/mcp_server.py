@@ -13,7 +13,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from io import BytesIO
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from a2wsgi import ASGIMiddleware
 from django.contrib.auth.models import User
@@ -51,8 +51,8 @@ server: MCPServer = MCPServer(
 
 def _user(ctx: Context) -> User:
     request = ctx.request_context.request
-    user_id = request.scope["wsgi_environ"][USER_KEY] if request is not None else None
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    user_id: int | None = request.scope["wsgi_environ"][USER_KEY] if request is not None else None
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None:
         raise ToolError("Not authenticated.")
     return user
@@ -285,7 +285,7 @@ def _start_bridge() -> ASGIMiddleware:
     asyncio.run_coroutine_threadsafe(run_forever(), loop)
     if not started.wait(timeout=10):
         raise RuntimeError("the MCP session manager did not start")
-    return ASGIMiddleware(app, loop=loop)
+    return ASGIMiddleware(cast(Any, app), loop=loop)
 
 
 def bridge() -> ASGIMiddleware:
@@ -313,6 +313,6 @@ def serve(environ: dict[str, Any], body: bytes, user_id: int) -> tuple[int, list
         answer["status"] = int(status.split(" ", 1)[0])
         answer["headers"] = headers
 
-    chunks = bridge()(environ, start_response)
+    chunks = bridge()(cast(Any, environ), cast(Any, start_response))
     content = b"".join(chunks)
     return answer.get("status", 500), answer.get("headers", []), content

@@ -119,7 +119,8 @@ def _parameter(name: str, field: forms.Field) -> dict[str, Any]:
         schema = {"type": "string", "format": "date"}
         description += " (a UTC day, YYYY-MM-DD)"
     elif isinstance(field, forms.ChoiceField):
-        schema["enum"] = [str(value) for value, _ in field.choices if value != ""]
+        choices: Any = field.choices
+        schema["enum"] = [str(value) for value, _ in choices if value != ""]
     if isinstance(field, forms.CharField) and field.max_length:
         schema["maxLength"] = field.max_length
     return {
@@ -134,9 +135,7 @@ def _parameter(name: str, field: forms.Field) -> dict[str, Any]:
 def query_parameters(resource_name: str) -> dict[str, Any]:
     """OpenAPI parameters of a list: its FilterSet's fields, then cursor and limit."""
     resource = reads.RESOURCES[resource_name]
-    filterset = resource.filterset(
-        None, queryset=resource.rows().none(), user=AnonymousUser()
-    )
+    filterset = resource.filterset(None, queryset=resource.rows().none(), user=AnonymousUser())
     parameters = [
         _parameter(name, filterset.form.fields[name]) for name in reads.filter_names(resource)
     ]

@@ -78,6 +78,7 @@ def mcp(request: HttpRequest) -> HttpResponse:
     caller = token_caller(bearer_key(request.headers.get("Authorization", "")))
     if caller is None:
         return _unauthorized()
+    response: HttpResponse
     if caller.retry_after is not None:
         response = JsonResponse(
             {"detail": f"Too many requests for this token; retry in {caller.retry_after} s."},

@@ -13,7 +13,14 @@ from django.utils import timezone
 from api.services import token_create, token_revoke
 from finance.models import Payment, Statement
 from shops.models import Shop
-from tests.factories import make_order, make_package, make_product, make_return, make_shop, make_user
+from tests.factories import (
+    make_order,
+    make_package,
+    make_product,
+    make_return,
+    make_shop,
+    make_user,
+)
 
 
 @dataclass
