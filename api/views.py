@@ -34,8 +34,6 @@ def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
             _, new_key = token_create(user=request.user, name=form.cleaned_data["name"])
             form = TokenForm()
             status = 201
-        else:
-            status = 400
     context = {
         "form": form,
         "new_key": new_key,
