@@ -29,11 +29,10 @@ def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = ""
     status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            _, new_key = token_create(user=request.user, name=form.cleaned_data["name"])
-            form = TokenForm()
-            status = 201
+    if request.method == "POST" and form.is_valid():
+        _, new_key = token_create(user=request.user, name=form.cleaned_data["name"])
+        form = TokenForm()
+        status = 201
     context = {
         "form": form,
         "new_key": new_key,

@@ -61,9 +61,9 @@ def test_the_api_docs_render_without_a_cdn(live_server, page: Page):
     outside: list[str] = []
     page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith(live_server.url)
-        else None,
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith(live_server.url) else None
+        ),
     )
     page.goto(live_server.url + "/api/v1/docs")
     expect(page.get_by_text("/api/v1/orders/{order_id}")).to_be_visible()
