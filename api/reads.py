@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import django_filters
@@ -162,11 +163,12 @@ RESOURCES: dict[str, Resource] = {
 }
 
 
-def filter_names(resource: Resource) -> list[str]:
-    """The query parameters a list takes besides cursor and limit (for docs and checks)."""
+@cache
+def filter_names(resource: Resource) -> tuple[str, ...]:
+    """The query parameters a list takes besides cursor and limit (others are ignored)."""
     filterset = resource.filterset(None, queryset=resource.rows().none(), user=AnonymousUser())
     skipped = {*IGNORED_PARAMS, *filterset.context_params()}
-    return [name for name in filterset.form.fields if name not in skipped]
+    return tuple(name for name in filterset.form.fields if name not in skipped)
 
 
 # --- the cursor -------------------------------------------------------------------------------
@@ -221,17 +223,12 @@ def list_page(resource_name: str, user: Any, params: Mapping[str, Any]) -> schem
     """One page of a list for this person, filtered as the pages filter (dates are UTC days)."""
     resource = RESOURCES[resource_name]
     paging = PageForm({name: params.get(name) or "" for name in PAGING_PARAMS})
-    data = {
-        name: value
-        for name, value in params.items()
-        if name not in PAGING_PARAMS and name not in IGNORED_PARAMS and value is not None
-    }
+    allowed = filter_names(resource)
+    data = {name: value for name, value in params.items() if name in allowed and value is not None}
     with timezone.override(UTC):
         filterset = resource.filterset(data, queryset=resource.visible(user), user=user)
         # API callers know shops by TikTok's id, as every row names them.
         filterset.form.fields["shop"].to_field_name = "tiktok_id"
-        for name in filterset.context_params():
-            data.pop(name, None)
         errors = _errors(paging.errors) if not paging.is_valid() else {}
         if not filterset.is_valid():
             errors.update(_errors(filterset.errors))

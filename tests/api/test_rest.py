@@ -144,6 +144,11 @@ def test_filters_are_the_pages_filters(world):
     assert ids(cancelled) == {"576911111111111111"}
     by_shop = get("/api/v1/orders", world.admin_key, shop=world.theirs.tiktok_id)
     assert ids(by_shop) == {world.ids["orders"]["theirs"]}
+    # The pages' own page, sort and list-picking parameters, and unknown ones, mean nothing here.
+    ignored = {"page": "x", "sort": "\x00", "kind": "nope", "foo": "bar"}
+    assert ids(get("/api/v1/returns", world.operator_key, **ignored)) == {
+        world.ids["returns"]["mine"]
+    }
     # Another shop's id as a filter is refused like any unknown shop.
     response = get("/api/v1/orders", world.operator_key, shop=world.theirs.tiktok_id)
     assert response.status_code == 400
