@@ -5,6 +5,7 @@ It lists the tools, calls each, and gets what the REST API gives for the same fi
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -34,7 +35,9 @@ def mcp_session(url: str, key: str, work: Any) -> Any:
             await session.initialize()
             return await work(session)
 
-    return anyio.run(run)
+    # In a thread of its own: Playwright's sync API may hold an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, run).result(timeout=60)
 
 
 def call(live_server, key: str, tool: str, arguments: dict[str, Any]) -> Any:
