@@ -146,7 +146,9 @@ def test_no_token_a_bad_or_revoked_one_is_401(world, live_server):
         {"Authorization": f"Bearer {world.revoked_key}"},
         {"Authorization": "Bearer tbo_nope"},
     ):
-        response = httpx.post(live_server.url + "/mcp", json=body, headers={**accept, **headers})
+        response = httpx.post(
+            live_server.url + "/mcp", json=body, headers={**accept, **headers}, timeout=30
+        )
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"] == "Bearer"
 
@@ -160,6 +162,7 @@ def test_the_mcp_endpoint_shares_the_tokens_rate_limit(world, live_server, setti
         live_server.url + "/mcp",
         json=body,
         headers={"Authorization": f"Bearer {world.operator_key}"},
+        timeout=30,
     )
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1

@@ -45,7 +45,7 @@ def test_make_use_and_revoke_a_token(live_server, page: Page):
     expect(page.locator("#id_name-error")).to_have_count(0)
     shot(page, "tokens-new")
     api = live_server.url + "/api/v1/shops"
-    answer = httpx.get(api, headers={"Authorization": f"Bearer {key}"})
+    answer = httpx.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=30)
     assert [shop["name"] for shop in answer.json()["items"]] == ["Corner shop"]
 
     page.reload()
@@ -54,7 +54,7 @@ def test_make_use_and_revoke_a_token(live_server, page: Page):
     page.get_by_test_id("revoke").click()
     expect(page.get_by_test_id("token-table")).to_contain_text("revoked")
     shot(page, "tokens-revoked")
-    assert httpx.get(api, headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    assert httpx.get(api, headers={"Authorization": f"Bearer {key}"}, timeout=30).status_code == 401
 
 
 def test_the_api_docs_render_without_a_cdn(live_server, page: Page):
