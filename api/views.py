@@ -69,9 +69,13 @@ def _unauthorized() -> JsonResponse:
 
 @csrf_exempt
 @login_not_required
-@require_http_methods(["GET", "POST", "DELETE"])
+@require_POST
 def mcp(request: HttpRequest) -> HttpResponse:
-    """MCP over streamable HTTP (stateless, JSON answers), for a personal API token."""
+    """MCP over streamable HTTP (stateless, JSON answers), for a personal API token.
+
+    POST only: the stream a GET would open (server-initiated messages) is not offered, which
+    the transport allows (405), and it would hold a web thread for as long as it stayed open.
+    """
     caller = token_caller(bearer_key(request.headers.get("Authorization", "")))
     if caller is None:
         return _unauthorized()

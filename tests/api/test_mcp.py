@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+from django.test import Client
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
@@ -166,3 +167,25 @@ def test_the_mcp_endpoint_shares_the_tokens_rate_limit(world, live_server, setti
     )
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_only_posts_are_served_and_bad_ones_get_json_rpc_errors(world):
+    auth = {"Authorization": f"Bearer {world.operator_key}"}
+    client = Client()
+    # A GET would open a stream of server messages that holds a web thread: not offered.
+    for method in (client.get, client.delete):
+        response = method("/mcp", headers={**auth, "Accept": "text/event-stream"})
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+    accept = {"Accept": "application/json, text/event-stream"}
+    for body in ("not json", "\x00" * 5000):
+        response = client.post(
+            "/mcp", data=body, content_type="application/json", headers={**auth, **accept}
+        )
+        assert response.status_code == 400, (body[:10], response.content[:200])
+        assert response.json()["error"]["code"] == -32700
+    unknown = '{"jsonrpc": "2.0", "id": 1, "method": "²"}'
+    response = client.post(
+        "/mcp", data=unknown, content_type="application/json", headers={**auth, **accept}
+    )
+    assert response.json()["error"]["code"] == -32601
