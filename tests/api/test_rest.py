@@ -114,6 +114,13 @@ def test_over_the_rate_limit_is_429_with_retry_after(world, settings):
     assert get("/api/v1/shops", world.operator_key).status_code == 200
 
 
+def test_a_rate_limit_of_zero_is_off(world, settings):
+    settings.API_RATE_LIMIT = 0
+    for _ in range(5):
+        assert get("/api/v1/shops", world.operator_key).status_code == 200
+    assert ApiToken.objects.get(name="operator sheet").window_count == 5
+
+
 def test_the_order_shape(world):
     order_id = world.ids["orders"]["mine"]
     detail = get(f"/api/v1/orders/{order_id}", world.operator_key).json()
