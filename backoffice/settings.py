@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "orders",
     "fulfillment",
     "finance",
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -348,6 +350,12 @@ COMMAND_IDLE_WAIT_SECONDS = env.float("COMMAND_IDLE_WAIT_SECONDS", default=20.0)
 COMMAND_WORK_SECONDS = env.float("COMMAND_WORK_SECONDS", default=300.0)
 # How often a worker looks for running commands past their lease (they are rare).
 COMMAND_LOST_CHECK_SECONDS = 2.0
+
+# --- the read-only API and MCP server (api/) ----------------------------------------------------
+# Requests per token per API_RATE_WINDOW_SECONDS, counted in PostgreSQL (shared by every
+# process); over it the answer is 429 with Retry-After. 0 turns the limit off.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=120)
+API_RATE_WINDOW_SECONDS = env.int("API_RATE_WINDOW_SECONDS", default=60)
 
 # --- logging ------------
 LOGGING = {

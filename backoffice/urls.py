@@ -20,4 +20,5 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("", include("fulfillment.urls")),
     path("finance/", include("finance.urls")),
+    path("", include("api.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Imports point down only (design.md): backoffice → domain apps → shops → tiktok."""
+"""Imports point down only (design.md): backoffice | api → domain apps → shops → tiktok."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("backoffice", "shops", "catalog", "orders", "fulfillment", "finance", "tiktok")
+PACKAGES = ("backoffice", "api", "shops", "catalog", "orders", "fulfillment", "finance", "tiktok")
 DOMAIN = {"catalog", "orders", "fulfillment", "finance"}
 
 # Which project packages each package may import (itself always allowed).
@@ -17,6 +17,9 @@ ALLOWED = {
     "orders": {"catalog", "shops", "tiktok"},
     "fulfillment": {"orders", "catalog", "shops", "tiktok"},
     "finance": {"orders", "catalog", "shops", "tiktok"},
+    # The read-only API and MCP server sit beside backoffice, above the domain apps; they read
+    # the mirror through the apps' models and FilterSets and never talk to TikTok.
+    "api": {"catalog", "orders", "fulfillment", "finance", "shops"},
     "backoffice": set(PACKAGES) - {"backoffice"},
 }
 
@@ -63,8 +66,12 @@ def test_the_checker_catches_each_kind_of_violation(tmp_path):
     (tmp_path / "orders" / "views.py").write_text("from backoffice import views\n")
     (tmp_path / "catalog" / "demo.py").write_text("from tiktok.sandbox import app\n")
     (tmp_path / "finance" / "ok.py").write_text("from orders.models import Order\nimport shops\n")
+    (tmp_path / "orders" / "tools.py").write_text("from api import reads\n")
+    (tmp_path / "api" / "gateway.py").write_text("from tiktok.client import Client\n")
     found = violations(tmp_path)
-    assert len(found) == 4, found
+    assert len(found) == 6, found
+    assert any("orders may not import api" in v for v in found)
+    assert any("api may not import tiktok" in v for v in found)
     assert any("tiktok/ must not import Django" in v for v in found)
     assert any("shops may not import orders" in v for v in found)
     assert any("orders may not import backoffice" in v for v in found)
