@@ -22,12 +22,15 @@ from django.utils import timezone
 
 from catalog.commands import (
     CatalogCommandError,
-    product_prices_set,
-    product_stock_set,
+    change_sets_settle,
+    prices_command,
+    stock_command,
+    stock_levels,
 )
 from catalog.models import ChangeRow, ChangeSet, Inventory, Product, Sku, Warehouse
+from shops.commands import commands_create
 from shops.jobs import enqueue_after_commit
-from shops.models import Shop
+from shops.models import Command, Shop
 from tiktok.types import MAX_STOCK_QUANTITY
 
 CENT = Decimal("0.01")
@@ -661,7 +664,12 @@ def change_set_apply(
                 )
             change_set.acknowledged = sorted(set(acknowledged))
             chosen = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.PENDING)
-        rows = list(chosen.select_related("sku__product__shop", "warehouse").order_by("id"))
+        rows = list(
+            chosen.select_related("sku__product", "warehouse")
+            # The mirrored rows' raw JSON is not needed to make a command, and is the bulk.
+            .defer("sku__raw", "sku__product__raw", "warehouse__raw")
+            .order_by("id")
+        )
         skipped = [r for r in rows if SKIPPING & set(r.warnings)]
         for r in skipped:
             r.outcome = ChangeRow.Outcome.SKIPPED
@@ -669,55 +677,78 @@ def change_set_apply(
         ChangeRow.objects.bulk_update(skipped, ["outcome", "message"], batch_size=1000)
         groups: dict[tuple[int, str], list[ChangeRow]] = defaultdict(list)
         for r in rows:
-            if r not in skipped:
+            if r.outcome != ChangeRow.Outcome.SKIPPED:
                 groups[(r.sku.product_id, r.field)].append(r)
-        reason = f"{change_set.name}: {change_set.reason}"
-        commands = 0
-        shops: set[int] = set()
-        for (_product_id, kind), group in groups.items():
-            product = group[0].sku.product
-            try:
-                if kind == ChangeRow.Field.PRICE:
-                    command = product_prices_set(
-                        product=product,
-                        prices={r.sku.tiktok_id: r.new_price for r in group if r.new_price},
-                        list_prices={
-                            r.sku.tiktok_id: r.new_list_price
-                            for r in group
-                            if r.new_list_price is not None and r.new_list_price != r.old_list_price
-                        },
-                        actor=actor,
-                        reason=reason,
-                        enqueue=False,
-                    )
-                else:
-                    stock: dict[str, dict[str, int]] = defaultdict(dict)
-                    for r in group:
-                        assert r.warehouse is not None and r.new_quantity is not None
-                        stock[r.sku.tiktok_id][r.warehouse.tiktok_id] = r.new_quantity
-                    command = product_stock_set(
-                        product=product, stock=stock, actor=actor, reason=reason, enqueue=False
-                    )
-            except CatalogCommandError as error:
-                ChangeRow.objects.filter(pk__in=[r.pk for r in group]).update(
-                    outcome=ChangeRow.Outcome.SKIPPED, message=str(error)[:2000]
-                )
-                continue
-            ChangeRow.objects.filter(pk__in=[r.pk for r in group]).update(
-                command=command, outcome=ChangeRow.Outcome.SENT, message=""
-            )
-            commands += 1
-            shops.add(product.shop_id)
+        commands, carried = _commands_for(groups, actor, f"{change_set.name}: {change_set.reason}")
+        made = commands_create(commands=commands, enqueue=False)
+        pairs = [(r.pk, c.pk) for c, group in zip(made, carried, strict=True) for r in group]
+        with connection.cursor() as cursor:
+            cursor.execute(_SET_COMMANDS, [[r for r, _c in pairs], [c for _r, c in pairs]])
         change_set.state = ChangeSet.State.APPLYING
         change_set.applied_at = timezone.now()
         change_set.applied_by = actor if actor is not None and actor.is_authenticated else None
         change_set.save(update_fields=["state", "applied_at", "applied_by", "acknowledged"])
-        for shop_id in sorted(shops):
+        for shop_id in sorted({c.shop_id for c in made}):
             enqueue_after_commit("shops.tasks.commands_work", shop_id, group=f"commands-{shop_id}")
-    from catalog.commands import change_sets_settle
-
     change_sets_settle(ids={change_set.pk})  # nothing sent (all skipped) settles at once
-    return commands
+    return len(made)
+
+
+_SET_COMMANDS = """
+    update catalog_changerow r set command_id = v.command_id, outcome = 'sent', message = ''
+      from (select unnest(%s::bigint[]) id, unnest(%s::bigint[]) command_id) v
+     where r.id = v.id
+"""
+
+
+def _commands_for(
+    groups: Mapping[tuple[int, str], list[ChangeRow]], actor: User | None, reason: str
+) -> tuple[list[Command], list[list[ChangeRow]]]:
+    """One unsaved command per product and kind, and the rows each carries (no queries but
+    one for the stock the mirror holds); a group TikTok could not take is skipped with why."""
+    current = stock_levels(
+        r.sku_id for (_p, kind), group in groups.items() if kind == "stock" for r in group
+    )
+    commands: list[Command] = []
+    carried: list[list[ChangeRow]] = []
+    for (_product_id, kind), group in groups.items():
+        product = group[0].sku.product
+        skus = {r.sku.tiktok_id: r.sku for r in group}
+        try:
+            if kind == ChangeRow.Field.PRICE:
+                command = prices_command(
+                    product=product,
+                    skus=skus,
+                    prices={r.sku.tiktok_id: r.new_price for r in group if r.new_price},
+                    list_prices={
+                        r.sku.tiktok_id: r.new_list_price
+                        for r in group
+                        if r.new_list_price is not None and r.new_list_price != r.old_list_price
+                    },
+                    actor=actor,
+                    reason=reason,
+                )
+            else:
+                stock: dict[str, dict[str, int]] = defaultdict(dict)
+                for r in group:
+                    assert r.warehouse is not None and r.new_quantity is not None
+                    stock[r.sku.tiktok_id][r.warehouse.tiktok_id] = r.new_quantity
+                command = stock_command(
+                    product=product,
+                    skus=skus,
+                    stock=stock,
+                    current=current,
+                    actor=actor,
+                    reason=reason,
+                )
+        except CatalogCommandError as error:
+            ChangeRow.objects.filter(pk__in=[r.pk for r in group]).update(
+                outcome=ChangeRow.Outcome.SKIPPED, message=str(error)[:2000]
+            )
+            continue
+        commands.append(command)
+        carried.append(group)
+    return commands, carried
 
 
 @dataclass(frozen=True)
