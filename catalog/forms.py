@@ -173,3 +173,30 @@ class ImportForm(forms.Form):
     name = forms.CharField(max_length=200)
     reason = forms.CharField(max_length=500)
     file = forms.FileField(label="CSV file", allow_empty_file=False)
+
+
+class RetryForm(forms.Form):
+    """Which failed rows to send again: those of one TikTok error, or (empty) all of them."""
+
+    error = forms.CharField(required=False, max_length=2000, strip=False)
+
+
+class ExcludeForm(forms.Form):
+    """Rows to leave out of a preview, or put back: ticked ones, or every one with a warning."""
+
+    action = forms.ChoiceField(choices=[("exclude", "Leave out"), ("include", "Put back")])
+    row = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    warning = forms.ChoiceField(required=False, choices=[("", ""), *WARNINGS.items()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["row"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        # Any id is a choice here: the view keeps only the change set's own rows.
+        field.valid_value = lambda value: str(value).isdigit() and len(str(value)) < 19  # type: ignore[method-assign]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("row") and not data.get("warning"):
+            raise forms.ValidationError("Choose rows, or a warning.")
+        return data

@@ -480,6 +480,7 @@ class Preview:
     rows: int = 0
     by_shop: list[tuple[str, int]] = field(default_factory=list)
     by_warning: list[tuple[str, str, int]] = field(default_factory=list)
+    excluded: int = 0
 
     @property
     def to_acknowledge(self) -> list[str]:
@@ -614,6 +615,7 @@ def change_set_counts(*, change_set: ChangeSet) -> Preview:
         rows=sum(n for _s, n in by_shop),
         by_shop=[(s, n) for s, n in by_shop],
         by_warning=[(c, WARNINGS[c], by_warning[c]) for c in WARNINGS if by_warning.get(c)],
+        excluded=ChangeRow.objects.filter(change_set=change_set, excluded=True).count(),
     )
 
 
@@ -639,10 +641,12 @@ def change_set_apply(
     actor: User | None,
     acknowledged: Iterable[str] = (),
     failed_only: bool = False,
+    error: str | None = None,
 ) -> int:
     """Send the previewed rows: one command per product and kind; return how many commands.
 
-    `failed_only` sends again just the rows TikTok refused (after the set was applied).
+    `failed_only` sends again just the rows TikTok refused (after the set was applied), or of
+    those only the ones refused with `error`.
     """
     with transaction.atomic():
         change_set = ChangeSet.objects.select_for_update().get(pk=change_set.pk)
@@ -652,6 +656,10 @@ def change_set_apply(
                     "Only a partly applied or failed change set has rows to retry."
                 )
             chosen = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
+            if error is not None:
+                chosen = chosen.filter(message=error)
+            if not chosen.exists():
+                raise ChangeSetError("No failed row matches: nothing to send again.")
         else:
             if change_set.state != ChangeSet.State.PREVIEWED:
                 raise ChangeSetError("Preview the change set before applying it.")
@@ -767,6 +775,10 @@ class Progress:
         return self.applied + self.failed + self.skipped
 
     @property
+    def waiting(self) -> int:
+        return self.pending + self.sent
+
+    @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
 
@@ -778,6 +790,16 @@ def change_set_progress(*, change_set: ChangeSet) -> Progress:
         **{o: Count("pk", filter=Q(outcome=o)) for o in ChangeRow.Outcome.values},
     )
     return Progress(**counts)
+
+
+def change_set_failures(*, change_set: ChangeSet) -> list[tuple[str, int]]:
+    """The rows TikTok refused, grouped by its error: (message, rows), most rows first."""
+    return list(
+        change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
+        .values_list("message")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "message")
+    )
 
 
 # --- revert -------------------------------------------------------------------------------------

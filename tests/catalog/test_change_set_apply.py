@@ -61,7 +61,7 @@ def test_apply_makes_every_command_in_a_fixed_number_of_queries(
         price_rule=PriceRule(mode="lower_pct", amount=D("10")),
         stock_rule=StockRule(mode="add", quantity=1, warehouse_id=second.tiktok_id),
     )
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert _apply(change_set, user) == 2 * products
     commands = Command.objects.filter(reason="Sale: weekend")
     assert commands.count() == 2 * products
