@@ -219,3 +219,41 @@ def test_a_command_retried_from_activity_takes_its_rows_and_set_along(shop, sand
     assert set(rows.values_list("outcome", flat=True)) == {"applied"}
     failed.refresh_from_db()
     assert failed.status == Command.Status.SUCCEEDED
+
+
+def test_a_list_price_is_kept_or_set_and_reaches_tiktok(shop, sandbox, monkeypatch):
+    monkeypatch.setattr("catalog.services.enqueue_after_commit", lambda *a, **k: None)
+    user = make_user(role="admin")
+    kept, changed = _live(shop, 2)
+    currency = shop_currency(shop)
+    keep = _previewed(
+        Product.objects.filter(pk=kept.pk),
+        price_rule=PriceRule(mode="lower_pct", amount=D("10"), currency=currency),
+    )
+    assert all(r.new_list_price == r.old_list_price for r in keep.rows.all())
+    setting = _previewed(
+        Product.objects.filter(pk=changed.pk),
+        price_rule=PriceRule(
+            mode="set",
+            amount=D("30.00"),
+            currency=currency,
+            list_price="set",
+            list_price_amount=D("29.00"),
+        ),
+    )
+    row = setting.rows.first()
+    assert row.new_list_price == D("29.00")
+    assert "at_or_above_list_price" in row.warnings  # 30.00 sells above the 29.00 list price
+    for change_set in (keep, setting):
+        _apply(change_set, user)
+    run_until_settled(shop)
+    for change_set in (keep, setting):
+        change_set.refresh_from_db()
+        assert change_set.state == ChangeSet.State.APPLIED
+        for r in change_set.rows.select_related("sku__product"):
+            remote = ctl(sandbox, "GET", f"products/{r.sku.product.tiktok_id}")["product"]
+            sku = next(s for s in remote["skus"] if s["id"] == r.sku.tiktok_id)
+            listed = (sku.get("list_price") or {}).get("amount")
+            assert (D(str(listed)) if listed else None) == r.new_list_price
+            r.sku.refresh_from_db()
+            assert r.sku.list_price == r.new_list_price
