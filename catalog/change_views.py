@@ -92,6 +92,17 @@ def change_new(request: HttpRequest) -> HttpResponse:
     if products is not None and count == 0:
         selection.add_error(None, "No product of yours is chosen.")
     if request.method == "POST" and form.is_valid() and products is not None and count:
+        stored = None
+        if selection.cleaned_data.get("all_matching"):
+            # The filter is kept with the ids it matched now, so the preview can tell when it
+            # would match other products later (the change set keeps these).
+            ids = list(products.order_by("pk").values_list("pk", flat=True))
+            products = Product.objects.filter(pk__in=ids)
+            stored = {
+                "filter": selection.cleaned_data.get("filter") or "",
+                "products": ids,
+                "seen": selection.cleaned_data.get("seen"),
+            }
         try:
             change_set = change_set_create(
                 name=form.cleaned_data["name"],
@@ -100,6 +111,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
                 products=products,
                 price_rule=form.price_rule(),
                 stock_rule=form.stock_rule(),
+                selection=stored,
             )
         except ChangeSetError as error:
             form.add_error(error.field if error.field in form.fields else None, str(error))
@@ -140,6 +152,32 @@ def change_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "catalog/change_list.html", context, partial="changes")
 
 
+def _selection_drift(request: HttpRequest, change_set: ChangeSet) -> dict[str, Any] | None:
+    """For a set made from "all N matching": how its filter's matches differ now, if they do."""
+    stored = change_set.rule.get("selection") if isinstance(change_set.rule, dict) else None
+    if not change_set.is_editable or not isinstance(stored, dict):
+        return None
+    chosen = {int(pk) for pk in stored.get("products", []) if isinstance(pk, int)}
+    filterset = ProductFilterSet(
+        QueryDict(str(stored.get("filter", ""))[:2000]),
+        queryset=for_visible_shops(Product.objects.all(), request.user),
+        user=request.user,
+        request=request,
+    )
+    now = set(filterset.qs.values_list("pk", flat=True)) if filterset.is_valid() else set()
+    seen = stored.get("seen")
+    if now == chosen and (seen is None or seen == len(chosen)):
+        return None
+    return {
+        "filter": stored.get("filter", ""),
+        "chosen": len(chosen),
+        "seen": seen,
+        "now": len(now),
+        "added": len(now - chosen),
+        "removed": len(chosen - now),
+    }
+
+
 def _rows_context(request: HttpRequest, change_set: ChangeSet) -> dict[str, Any]:
     """What the change set's page shows: counts, failures by TikTok's error, the rows."""
     rows = change_set.rows.select_related("sku__product", "shop", "warehouse", "command").annotate(
@@ -158,6 +196,7 @@ def _rows_context(request: HttpRequest, change_set: ChangeSet) -> dict[str, Any]
         change_set.refresh_from_db(fields=["state"])
     return {
         "change_set": change_set,
+        "drift": _selection_drift(request, change_set),
         "preview": change_set_counts(change_set=change_set),
         "progress": progress,
         "failures": change_set_failures(change_set=change_set),

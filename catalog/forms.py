@@ -127,6 +127,8 @@ class SelectionForm(forms.Form):
     product = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     all_matching = forms.BooleanField(required=False)
     filter = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    # How many matched when the operator chose "all matching" (shown again if it moved).
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_product(self) -> list[int]:
         return self.cleaned_data["product"]

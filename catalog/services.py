@@ -196,8 +196,12 @@ def change_set_create(
     products: QuerySet[Product] | Iterable[Product],
     price_rule: PriceRule | None = None,
     stock_rule: StockRule | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> ChangeSet:
-    """A draft change set over every live SKU of the products, with the rules' new values."""
+    """A draft change set over every live SKU of the products, with the rules' new values.
+
+    `selection`: the products list's filter and the ids it matched, for "all N matching".
+    """
     price_rule = price_rule if price_rule and price_rule.changes_price else None
     if price_rule is None and (stock_rule is None or stock_rule.mode == "keep"):
         raise ChangeSetError("Choose a price or a stock change.", field="price_mode")
@@ -254,6 +258,8 @@ def change_set_create(
         "price": price_rule.as_json() if price_rule else None,
         "stock": stock_rule.as_json() if stock_rule else None,
     }
+    if selection is not None:
+        rule["selection"] = dict(selection)
     return _create(name=name, reason=reason, actor=actor, rows=rows, rule=rule)
 
 

@@ -248,3 +248,54 @@ def test_hostile_history_filters_get_a_message_beside_the_field(client, mine, fi
 def test_the_history_hides_another_shops_shop_and_people(client, mine):
     response = client.get(reverse("changes"), {"shop": mine["other"].pk})
     assert response.status_code == 200 and b'data-testid="filter-error"' in response.content
+
+
+RULE = {
+    "name": "Sale",
+    "reason": "Weekend",
+    "price_mode": "lower_pct",
+    "amount": "10",
+    "direction": "auto",
+    "list_price": "keep",
+    "stock_mode": "keep",
+}
+
+
+def test_all_matching_keeps_its_filter_and_the_preview_says_when_it_would_match_others(
+    client, mine
+):
+    shop = mine["shop"]
+    query = f"shop={shop.pk}"
+    page = client.get(reverse("change-new"), {"all_matching": "on", "filter": query})
+    assert b'name="seen" value="3"' in page.content
+    response = client.post(
+        reverse("change-new"), {**RULE, "all_matching": "on", "filter": query, "seen": "3"}
+    )
+    assert response.status_code == 302
+    change_set = ChangeSet.objects.get()
+    assert change_set.rule["selection"]["filter"] == query
+    assert sorted(change_set.rule["selection"]["products"]) == sorted(
+        p.pk for p in mine["products"]
+    )
+    detail = reverse("change-detail", args=[change_set.pk])
+    assert b'data-testid="selection-changed"' not in client.get(detail).content
+    make_product(shop)  # mirrored since: the filter matches one more now
+    Product.objects.filter(pk=mine["products"][0].pk).update(deleted_at=timezone.now())
+    html = client.get(detail).content.decode()
+    assert 'data-testid="selection-changed"' in html
+    assert "1 not in this set" in html and "1 of this set no longer match" in html
+    assert change_set.rows.count() == 3  # the set keeps what it was made from
+
+
+def test_all_matching_says_when_the_count_moved_between_choosing_and_making(client, mine):
+    query = f"shop={mine['shop'].pk}"
+    client.post(reverse("change-new"), {**RULE, "all_matching": "on", "filter": query, "seen": "2"})
+    change_set = ChangeSet.objects.get()
+    html = client.get(reverse("change-detail", args=[change_set.pk])).content.decode()
+    assert "2 matched when you chose, 3 when the set was made" in html
+    for seen in ("\x00", "-1", "²", "9" * 5000):
+        response = client.post(
+            reverse("change-new"), {**RULE, "all_matching": "on", "filter": query, "seen": seen}
+        )
+        assert response.status_code == 400
+    assert ChangeSet.objects.count() == 1
