@@ -380,7 +380,7 @@ def change_import(request: HttpRequest) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     actor=request.user,  # type: ignore[arg-type]
                     edits=result.edits,
-                    rule={"csv": upload.name[:200]},
+                    rule={"csv": upload.name[:200], "changed_since_export": result.stale},
                 )
                 change_set_preview(change_set=change_set)
                 return redirect("change-detail", pk=change_set.pk)

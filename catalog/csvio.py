@@ -266,18 +266,27 @@ def import_file(data: bytes, *, visible_skus: QuerySet[Sku]) -> Imported:
                 continue
             if sku_id not in prices:
                 prices[sku_id] = (number, new_price)
-                edits.append(RowEdit(sku=sku, price=new_price))
-                stale += old_price != "" and _same_price(old_price, sku.price) is False
+                moved = old_price != "" and _same_price(old_price, sku.price) is False
+                edits.append(RowEdit(sku=sku, price=new_price, warnings=_stale(moved)))
+                stale += moved
         if new_stock is not None and warehouse is not None:
-            edits.append(RowEdit(sku=sku, warehouse=warehouse, quantity=new_stock))
             now = levels.get((sku.pk, warehouse.pk))
-            stale += old_stock.isdigit() and now is not None and int(old_stock) != now
+            moved = old_stock.isdigit() and now is not None and int(old_stock) != now
+            edits.append(
+                RowEdit(sku=sku, warehouse=warehouse, quantity=new_stock, warnings=_stale(moved))
+            )
+            stale += moved
     if not errors and not edits:
         errors.append(LineError(0, "new_price, new_stock", "No line has a new value."))
     return Imported(edits if not errors else [], errors, stale)
 
 
 _BAD: Any = object()
+
+
+def _stale(moved: bool) -> tuple[str, ...]:
+    """The row's warning when the file's current value is not the mirror's any more."""
+    return ("changed_since_export",) if moved else ()
 
 
 def _same_price(text: str, price: Decimal | None) -> bool | None:

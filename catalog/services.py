@@ -295,6 +295,7 @@ class RowEdit:
     list_price: Decimal | None = None
     warehouse: Warehouse | None = None
     quantity: int | None = None
+    warnings: tuple[str, ...] = ()  # known when the value was typed (e.g. stale in the CSV)
 
 
 def change_set_create_from_edits(
@@ -324,6 +325,7 @@ def change_set_create_from_edits(
                     new_list_price=edit.list_price
                     if edit.list_price is not None
                     else sku.list_price,
+                    warnings=list(edit.warnings),
                 )
             )
         if edit.quantity is not None and edit.warehouse is not None:
@@ -335,6 +337,7 @@ def change_set_create_from_edits(
                     field=ChangeRow.Field.STOCK,
                     old_quantity=levels.get((sku.pk, edit.warehouse.pk), 0),
                     new_quantity=edit.quantity,
+                    warnings=list(edit.warnings),
                 )
             )
     if not rows:
@@ -452,6 +455,7 @@ WARNINGS: dict[str, str] = {
     "at_floor": "New price is at the floor",
     "at_ceiling": "New price is at the ceiling",
     "changed_since": "Changed on TikTok since the rows were chosen",
+    "changed_since_export": "Changed on TikTok between the CSV export and its import",
     "overwrites_later_change": "Changed since it was applied: reverting overwrites that change",
     "not_live": "Product is deleted, frozen or not live (TikTok will refuse it)",
     "below_open_orders": "Stock goes below the units of open orders",
@@ -473,6 +477,7 @@ RULE_WARNINGS = {
     "stock_at_zero",
     "stock_at_max",
     "overwrites_later_change",
+    "changed_since_export",
 }
 # Rows with these are not sent; the others only need acknowledging.
 SKIPPING = {"invalid_price", "no_change"}
