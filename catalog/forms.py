@@ -155,18 +155,50 @@ class ApplyForm(forms.Form):
     )
 
 
-class PriceEditForm(forms.Form):
-    """A SKU's new price typed on the product page."""
+class EditingForm(forms.Form):
+    """Which SKU row of the product page is in edit mode (without JavaScript: ?edit=<pk>)."""
+
+    edit = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+class SkuEditForm(forms.Form):
+    """A SKU's new price and/or new stock per warehouse, typed in its row on the product page.
+
+    Blank means no change; one field per warehouse the SKU is stocked in (`stock_<pk>`).
+    """
 
     price = forms.DecimalField(
-        max_digits=11, decimal_places=2, min_value=Decimal("0.01"), label="New price"
+        required=False,
+        max_digits=11,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        label="New price",
     )
 
+    def __init__(self, *args: Any, warehouses: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warehouses = {w.pk: w for w in warehouses}
+        for warehouse in warehouses:
+            self.fields[f"stock_{warehouse.pk}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                max_value=MAX_STOCK_QUANTITY,
+                label=f"New stock in {warehouse.name or warehouse.tiktok_id}",
+            )
 
-class StockEditForm(forms.Form):
-    """A warehouse's new stock typed on the product page."""
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and all(v is None for v in data.values()):
+            raise forms.ValidationError("Type a new price or a new stock.")
+        return data
 
-    quantity = forms.IntegerField(min_value=0, max_value=MAX_STOCK_QUANTITY, label="New stock")
+    def stock(self) -> list[tuple[Any, int]]:
+        """(warehouse, new quantity) for every warehouse given a value."""
+        return [
+            (warehouse, self.cleaned_data[f"stock_{pk}"])
+            for pk, warehouse in self.warehouses.items()
+            if self.cleaned_data.get(f"stock_{pk}") is not None
+        ]
 
 
 class ImportForm(forms.Form):
