@@ -159,6 +159,9 @@ def sku_edit(request: HttpRequest, pk: int, sku_pk: int) -> HttpResponse:
     product = _product(request, pk)
     context = _product_context(request, product)
     response = render_page(request, "catalog/product_detail.html#skus", context)
+    # The row asked for itself; the saved state is the whole table with the draft's bar.
+    response["HX-Retarget"] = "#skus"
+    response["HX-Reswap"] = "outerHTML"
     return with_toast(response, message)
 
 

@@ -227,6 +227,7 @@ def test_a_sku_row_is_edited_in_place_with_htmx(client, setup):
     html = saved.content.decode()
     assert saved.status_code == 200 and html.lstrip().startswith('<div id="skus">')
     assert "2 unsent changes" in html and "HX-Trigger" in saved
+    assert saved["HX-Retarget"] == "#skus"
     assert "Price changes by more than 50 %" in html
     draft = ChangeSet.objects.get()
     assert set(draft.rows.values_list("field", "new_price", "new_quantity")) == {
