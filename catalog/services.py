@@ -702,7 +702,10 @@ def change_set_apply(
         made = commands_create(commands=commands, enqueue=False)
         pairs = [(r.pk, c.pk) for c, group in zip(made, carried, strict=True) for r in group]
         with connection.cursor() as cursor:
-            cursor.execute(_SET_COMMANDS, [[r for r, _c in pairs], [c for _r, c in pairs]])
+            cursor.execute(
+                _SET_COMMANDS,
+                [",".join(str(r) for r, _c in pairs), ",".join(str(c) for _r, c in pairs)],
+            )
         change_set.state = ChangeSet.State.APPLYING
         change_set.applied_at = timezone.now()
         change_set.applied_by = actor if actor is not None and actor.is_authenticated else None
@@ -713,9 +716,12 @@ def change_set_apply(
     return len(made)
 
 
+# The ids go as two comma-separated strings: psycopg quotes a list of 1,000 ints element by
+# element in Python, a string at once.
 _SET_COMMANDS = """
     update catalog_changerow r set command_id = v.command_id, outcome = 'sent', message = ''
-      from (select unnest(%s::bigint[]) id, unnest(%s::bigint[]) command_id) v
+      from (select unnest(string_to_array(%s, ',')::bigint[]) id,
+                   unnest(string_to_array(%s, ',')::bigint[]) command_id) v
      where r.id = v.id
 """
 
