@@ -257,7 +257,9 @@ def change_rows_settle(*, command: Command) -> None:
     # (as this transaction sees it), and otherwise looked at again once this one has committed:
     # the last command to commit then sees every other outcome.
     if ChangeRow.objects.filter(change_set__in=ids, excluded=False, outcome__in=WAITING).exists():
-        transaction.on_commit(lambda: change_sets_settle(ids=ids, unless_waiting=True))
+        # Robust: the command is recorded by then; a failure here must not look like the
+        # runner's (the page settles a finished set it finds still applying).
+        transaction.on_commit(lambda: change_sets_settle(ids=ids, unless_waiting=True), robust=True)
     else:
         change_sets_settle(ids=ids)
 

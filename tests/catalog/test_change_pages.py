@@ -299,3 +299,16 @@ def test_all_matching_says_when_the_count_moved_between_choosing_and_making(clie
         )
         assert response.status_code == 400
     assert ChangeSet.objects.count() == 1
+
+
+def test_a_set_whose_rows_all_settled_but_stayed_applying_is_moved_on_by_its_page(client, mine):
+    """The worker died between its commit and settling the set: the page settles it."""
+    change_set = _made(mine["products"], mine["user"])
+    change_set_apply(change_set=change_set, actor=mine["user"], acknowledged=["big_change"])
+    change_set.rows.update(outcome="applied")
+    change_set.refresh_from_db()
+    assert change_set.state == ChangeSet.State.APPLYING
+    response = client.get(reverse("change-progress", args=[change_set.pk]))
+    assert response.status_code == 200 and b'hx-trigger="every 1s"' not in response.content
+    change_set.refresh_from_db()
+    assert change_set.state == ChangeSet.State.APPLIED
