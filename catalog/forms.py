@@ -159,6 +159,8 @@ class EditingForm(forms.Form):
     """Which SKU row of the product page is in edit mode (without JavaScript: ?edit=<pk>)."""
 
     edit = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    # The row asked alone (htmx): "show" to leave edit mode.
+    mode = forms.ChoiceField(required=False, choices=[("", "edit"), ("show", "show")])
 
 
 class SkuEditForm(forms.Form):

@@ -127,7 +127,8 @@ def sku_edit(request: HttpRequest, pk: int, sku_pk: int) -> HttpResponse:
     if request.method == "GET":
         if not htmx:
             return redirect(f"{reverse('product-detail', args=[product.pk])}?edit={sku.pk}")
-        editing = None if request.GET.get("mode") == "show" else sku.pk
+        mode = EditingForm(request.GET)
+        editing = None if mode.is_valid() and mode.cleaned_data["mode"] == "show" else sku.pk
         context = {**_product_context(request, product, editing=editing), "sku": sku}
         return render_page(request, "catalog/product_detail.html#sku-row", context)
     form = SkuEditForm(request.POST, warehouses=warehouses)

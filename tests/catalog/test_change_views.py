@@ -206,6 +206,9 @@ def test_a_sku_row_is_edited_in_place_with_htmx(client, setup):
     assert f'name="stock_{stock.warehouse_id}"' in html
     shown = client.get(url, {"mode": "show"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'data-editing="1"' not in shown and 'data-testid="edit-row"' in shown
+    for hostile in ("\x00", "²", "x" * 5000):
+        row = client.get(url, {"mode": hostile}, HTTP_HX_REQUEST="true")
+        assert row.status_code == 200 and b'data-editing="1"' in row.content
     # Without JavaScript the Edit link opens the page with that row in edit mode.
     assert client.get(url)["Location"].endswith(f"?edit={sku.pk}")
     page = client.get(reverse("product-detail", args=[product.pk]), {"edit": sku.pk})
