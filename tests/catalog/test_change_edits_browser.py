@@ -28,7 +28,7 @@ def test_edit_a_row_in_place_then_leave_it_out_of_the_preview(live_server, page:
 
     page.get_by_test_id("edit-row").first.click()
     expect(page.locator("[data-editing]")).to_have_count(1)
-    page.keyboard.press("Escape")  # leaves the row as it was
+    page.get_by_test_id("edit-price").press("Escape")  # leaves the row as it was
     expect(page.locator("[data-editing]")).to_have_count(0)
     page.get_by_test_id("edit-row").first.click()
     page.get_by_test_id("edit-price").fill("abc")
