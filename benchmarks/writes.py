@@ -262,6 +262,9 @@ def preview_bench(rows: int = 5000, products: int = 1000) -> str:
 
 def apply_bench(url: str, shop: Any, user: Any, rows: int, workers: int) -> str:
     """A `rows`-SKU change set applied through the page's services, pushed under the limit."""
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
     from catalog.models import Product
     from catalog.services import (
         PriceRule,
@@ -297,23 +300,27 @@ def apply_bench(url: str, shop: Any, user: Any, rows: int, workers: int) -> str:
     RateLimitSlot.objects.all().delete()
     preview = change_set_preview(change_set=change_set)
     pool = Workers(url, shop, workers)
+    pressed = timezone.now()
     started = time.perf_counter()  # from pressing Apply
     commands = change_set_apply(
         change_set=change_set, actor=user, acknowledged=preview.to_acknowledge
     )
-    while (
-        change_set_progress(change_set=change_set).pending
-        + change_set_progress(change_set=change_set).sent
-    ):
+    made = time.perf_counter() - started
+    while change_set_progress(change_set=change_set).waiting:
         time.sleep(0.05)
     took = time.perf_counter() - started
     pool.stop()
-    ids = list(Command.objects.filter(reason__startswith="bench:").values_list("pk", flat=True))
+    sent = Command.objects.filter(reason__startswith="bench:")
+    ids = list(sent.values_list("pk", flat=True))
     bound = requests_made(ids) / RATE
     progress = change_set_progress(change_set=change_set)
+    span = sent.aggregate(first=Min("started_at"), last=Max("finished_at"))
+    change_set.refresh_from_db()
     print(
-        f"apply: {n} rows in {commands} commands; {progress.applied} applied, "
-        f"{progress.failed} failed, {progress.skipped} skipped"
+        f"apply: {n} rows in {commands} commands made in {made * 1000:.0f} ms; first sent "
+        f"{(span['first'] - pressed).total_seconds():.2f} s after Apply, last finished "
+        f"{(span['last'] - pressed).total_seconds():.2f} s after; {progress.applied} applied, "
+        f"{progress.failed} failed, {progress.skipped} skipped; set {change_set.state}"
     )
     return f"apply ratio {took / bound:.2f} ({n} rows; bound {bound:.1f} s; took {took:.1f} s)"
 

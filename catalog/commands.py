@@ -5,19 +5,19 @@ Each is a command kind (registered in COMMAND_KINDS) plus the operator action th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from catalog.models import ChangeRow, ChangeSet, Inventory, Product, Sku, Warehouse
 from shops.commands import Checked, CommandKind, Outcome, Verdict, command_create
-from shops.models import Command, CommandItem
+from shops.models import Command, Shop
 from tiktok.client import TikTokClient
 from tiktok.types import MAX_STOCK_QUANTITY, InventoryUpdate, PriceUpdate, WarehouseQuantity
 
@@ -114,6 +114,9 @@ class SetPrices(CommandKind):
     def finished(self, command: Command) -> None:
         change_rows_settle(command=command)
 
+    def retried(self, command: Command) -> None:
+        change_rows_resend(command=command)
+
     def target_url(self, command: Command) -> str | None:
         return _product_url(command)
 
@@ -189,6 +192,9 @@ class SetStock(CommandKind):
     def finished(self, command: Command) -> None:
         change_rows_settle(command=command)
 
+    def retried(self, command: Command) -> None:
+        change_rows_resend(command=command)
+
     def target_url(self, command: Command) -> str | None:
         return _product_url(command)
 
@@ -202,58 +208,109 @@ class SetStock(CommandKind):
 
 # --- change-set rows carried by a command ------------------------------------------------------
 
+# One statement for every row the command carried: TikTok's verdict on its SKU (a CommandItem),
+# else the command's own outcome. Hot path: it runs in every record transaction of an apply.
+_SETTLE_ROWS = """
+    update catalog_changerow r
+       set outcome = case
+             when %(cancelled)s then 'skipped'
+             when i.ok is false then 'failed'
+             when %(failed)s and i.id is null then 'failed'
+             else 'applied' end,
+           message = left(case
+             when %(cancelled)s then 'Its command was cancelled before it was sent.'
+             when i.ok is false then coalesce(
+               nullif(i.message, ''), 'TikTok refused (' || coalesce(i.code::text, '?') || ')')
+             when %(failed)s and i.id is null then %(error)s
+             else '' end, 2000)
+      from catalog_sku s
+      left join shops_commanditem i on i.command_id = %(command)s and i.item_id = s.tiktok_id
+     where r.command_id = %(command)s and s.id = r.sku_id
+ returning r.change_set_id
+"""
+
+# A change set waiting for its rows' outcomes; the retry of a failed command brings it back here.
+SETTLING = (
+    ChangeSet.State.APPLYING,
+    ChangeSet.State.PARTLY_APPLIED,
+    ChangeSet.State.FAILED,
+)
+
 
 def change_rows_settle(*, command: Command) -> None:
     """Write a finished command's outcome on each change-set row it carried, then their sets."""
-    rows = list(ChangeRow.objects.filter(command=command).values_list("pk", "sku__tiktok_id"))
-    if not rows:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SETTLE_ROWS,
+            {
+                "command": command.pk,
+                "cancelled": command.status == Command.Status.CANCELLED,
+                "failed": command.status == Command.Status.FAILED,
+                "error": command.error_message or "TikTok refused it.",
+            },
+        )
+        ids = {change_set_id for (change_set_id,) in cursor.fetchall()}
+    if not ids:
         return
-    items = {i.item_id: i for i in CommandItem.objects.filter(command=command)}
-    updates: dict[tuple[str, str], list[int]] = {}
-    for pk, sku_id in rows:
-        item = items.get(sku_id)
-        if command.status == Command.Status.CANCELLED:
-            verdict = (ChangeRow.Outcome.SKIPPED, "Its command was cancelled before it was sent.")
-        elif item is not None and not item.ok:
-            verdict = (ChangeRow.Outcome.FAILED, item.message or f"TikTok refused ({item.code})")
-        elif command.status == Command.Status.FAILED and item is None:
-            verdict = (ChangeRow.Outcome.FAILED, command.error_message or "TikTok refused it.")
-        else:
-            verdict = (ChangeRow.Outcome.APPLIED, "")
-        updates.setdefault(verdict, []).append(pk)
-    for (outcome, message), pks in updates.items():
-        ChangeRow.objects.filter(pk__in=pks).update(outcome=outcome, message=message[:2000])
-    change_sets_settle(
-        ids=set(ChangeRow.objects.filter(command=command).values_list("change_set_id", flat=True))
-    )
+    # Settling takes the set's row lock until commit; taken by every command it would queue the
+    # workers of one apply behind each other. So it is taken only when no other row still waits
+    # (as this transaction sees it), and otherwise looked at again once this one has committed:
+    # the last command to commit then sees every other outcome.
+    if ChangeRow.objects.filter(change_set__in=ids, excluded=False, outcome__in=WAITING).exists():
+        # Robust: the command is recorded by then; a failure here must not look like the
+        # runner's (the page settles a finished set it finds still applying).
+        transaction.on_commit(lambda: change_sets_settle(ids=ids, unless_waiting=True), robust=True)
+    else:
+        change_sets_settle(ids=ids)
 
 
-def change_sets_settle(*, ids: set[int]) -> None:
+WAITING = (ChangeRow.Outcome.PENDING, ChangeRow.Outcome.SENT)
+
+
+def change_sets_settle(*, ids: set[int], unless_waiting: bool = False) -> None:
     """Move change sets whose rows all have an outcome to applied, partly applied or failed."""
-    from django.db.models import Count, Q
-
+    if (
+        unless_waiting
+        and ChangeRow.objects.filter(
+            change_set__in=ids, excluded=False, outcome__in=WAITING
+        ).exists()
+    ):
+        return
     with transaction.atomic():
         for change_set in ChangeSet.objects.select_for_update().filter(
-            pk__in=ids, state=ChangeSet.State.APPLYING
+            pk__in=ids, state__in=SETTLING
         ):
             counts = change_set.rows.filter(excluded=False).aggregate(
-                waiting=Count("pk", filter=Q(outcome__in=["pending", "sent"])),
-                applied=Count("pk", filter=Q(outcome="applied")),
-                failed=Count("pk", filter=Q(outcome="failed")),
+                waiting=Count("pk", filter=Q(outcome__in=WAITING)),
+                applied=Count("pk", filter=Q(outcome=ChangeRow.Outcome.APPLIED)),
+                failed=Count("pk", filter=Q(outcome=ChangeRow.Outcome.FAILED)),
             )
             if counts["waiting"]:
-                continue
-            if counts["failed"] == 0:
-                change_set.state = ChangeSet.State.APPLIED
+                state = ChangeSet.State.APPLYING
+            elif counts["failed"] == 0:
+                state = ChangeSet.State.APPLIED
             elif counts["applied"] == 0:
-                change_set.state = ChangeSet.State.FAILED
+                state = ChangeSet.State.FAILED
             else:
-                change_set.state = ChangeSet.State.PARTLY_APPLIED
-            change_set.save(update_fields=["state"])
-            if change_set.reverts_id and counts["applied"]:
+                state = ChangeSet.State.PARTLY_APPLIED
+            if state != change_set.state:
+                change_set.state = state
+                change_set.save(update_fields=["state"])
+            if state != ChangeSet.State.APPLYING and change_set.reverts_id and counts["applied"]:
                 ChangeSet.objects.filter(pk=change_set.reverts_id).update(
                     state=ChangeSet.State.REVERTED
                 )
+
+
+def change_rows_resend(*, command: Command) -> None:
+    """A failed command retried from Activity: its rows and their sets wait for it again."""
+    ids = set(ChangeRow.objects.filter(command=command).values_list("change_set_id", flat=True))
+    if not ids:
+        return
+    ChangeRow.objects.filter(command=command).update(outcome=ChangeRow.Outcome.SENT, message="")
+    ChangeSet.objects.filter(
+        pk__in=ids, state__in=(ChangeSet.State.PARTLY_APPLIED, ChangeSet.State.FAILED)
+    ).update(state=ChangeSet.State.APPLYING)
 
 
 # --- operator actions ---------------------------------------------------------------------------
@@ -278,6 +335,47 @@ def _price(value: Any, what: str) -> Decimal:
     return price
 
 
+def _about(product: Product, actor: User | None, reason: str) -> dict[str, Any]:
+    """The fields every catalog command of one product has: its target, who and why."""
+    return {
+        "shop_id": product.shop_id,
+        "target": f"product:{product.tiktok_id}",
+        "target_label": product.title or product.tiktok_id,
+        "actor": actor if actor is not None and actor.is_authenticated else None,
+        "reason": reason,
+    }
+
+
+def prices_command(
+    *,
+    product: Product,
+    skus: Mapping[str, Sku],
+    prices: Mapping[str, Decimal],
+    actor: User | None,
+    reason: str,
+    list_prices: Mapping[str, Decimal] | None = None,
+) -> Command:
+    """The (unsaved) command setting these prices; `skus` are the product's, by TikTok id."""
+    if not prices:
+        raise CatalogCommandError("no prices given")
+    entries = []
+    for sku_id, value in prices.items():
+        entry = {
+            "sku_id": sku_id,
+            "seller_sku": skus[sku_id].seller_sku,
+            "price": format(_price(value, f"Price of {sku_id}"), "f"),
+        }
+        if list_prices and list_prices.get(sku_id) is not None:
+            entry["list_price"] = format(_price(list_prices[sku_id], "List price"), "f")
+        entries.append(entry)
+    currency = product.currency or next((s.currency for s in skus.values() if s.currency), "")
+    return Command(
+        kind=SET_PRICES,
+        desired={"product_id": product.tiktok_id, "currency": currency, "skus": entries},
+        **_about(product, actor, reason),
+    )
+
+
 def product_prices_set(
     *,
     product: Product,
@@ -290,49 +388,42 @@ def product_prices_set(
     """Ask TikTok to set these absolute prices (SKU id → price) on one product's SKUs."""
     if not prices:
         raise CatalogCommandError("no prices given")
-    skus = _skus_of(product, list(prices))
-    entries = []
-    for sku_id, value in prices.items():
-        entry = {
-            "sku_id": sku_id,
-            "seller_sku": skus[sku_id].seller_sku,
-            "price": format(_price(value, f"Price of {sku_id}"), "f"),
-        }
-        if list_prices and list_prices.get(sku_id) is not None:
-            entry["list_price"] = format(_price(list_prices[sku_id], "List price"), "f")
-        entries.append(entry)
-    currency = product.currency or next((s.currency for s in skus.values() if s.currency), "")
-    return command_create(
-        shop=product.shop,
-        kind=SET_PRICES,
-        target=f"product:{product.tiktok_id}",
-        target_label=product.title or product.tiktok_id,
-        desired={"product_id": product.tiktok_id, "currency": currency, "skus": entries},
+    command = prices_command(
+        product=product,
+        skus=_skus_of(product, list(prices)),
+        prices=prices,
         actor=actor,
         reason=reason,
+        list_prices=list_prices,
+    )
+    return _create(command, shop=product.shop, enqueue=enqueue)
+
+
+def _create(command: Command, *, shop: Shop, enqueue: bool) -> Command:
+    return command_create(
+        shop=shop,
+        kind=command.kind,
+        target=command.target,
+        target_label=command.target_label,
+        desired=command.desired,
+        actor=command.actor,
+        reason=command.reason,
         enqueue=enqueue,
     )
 
 
-def product_stock_set(
+def stock_command(
     *,
     product: Product,
+    skus: Mapping[str, Sku],
     stock: Mapping[str, Mapping[str, int]],
+    current: Mapping[int, Mapping[str, int]],
     actor: User | None,
     reason: str,
-    enqueue: bool = True,
 ) -> Command:
-    """Ask TikTok to set absolute stock (SKU id → warehouse id → quantity) on one product.
-
-    TikTok wants every warehouse of a SKU in each update: the ones not given are sent with the
-    quantity the mirror holds.
-    """
+    """The (unsaved) command setting this stock; `current`: SKU pk → warehouse id → mirrored."""
     if not stock:
         raise CatalogCommandError("no stock given")
-    skus = _skus_of(product, list(stock))
-    current: dict[int, dict[str, int]] = {}
-    for row in Inventory.objects.filter(sku__in=skus.values()).select_related("warehouse"):
-        current.setdefault(row.sku_id, {})[row.warehouse.tiktok_id] = row.quantity
     entries = []
     for sku_id, levels in stock.items():
         merged = {**current.get(skus[sku_id].pk, {}), **levels}
@@ -352,13 +443,45 @@ def product_stock_set(
                 ],
             }
         )
-    return command_create(
-        shop=product.shop,
+    return Command(
         kind=SET_STOCK,
-        target=f"product:{product.tiktok_id}",
-        target_label=product.title or product.tiktok_id,
         desired={"product_id": product.tiktok_id, "skus": entries},
+        **_about(product, actor, reason),
+    )
+
+
+def stock_levels(sku_pks: Iterable[int]) -> dict[int, dict[str, int]]:
+    """The mirrored stock of these SKUs: SKU pk → TikTok warehouse id → quantity."""
+    current: dict[int, dict[str, int]] = {}
+    for sku_pk, warehouse_id, quantity in Inventory.objects.filter(
+        sku__in=list(sku_pks)
+    ).values_list("sku_id", "warehouse__tiktok_id", "quantity"):
+        current.setdefault(sku_pk, {})[warehouse_id] = quantity
+    return current
+
+
+def product_stock_set(
+    *,
+    product: Product,
+    stock: Mapping[str, Mapping[str, int]],
+    actor: User | None,
+    reason: str,
+    enqueue: bool = True,
+) -> Command:
+    """Ask TikTok to set absolute stock (SKU id → warehouse id → quantity) on one product.
+
+    TikTok wants every warehouse of a SKU in each update: the ones not given are sent with the
+    quantity the mirror holds.
+    """
+    if not stock:
+        raise CatalogCommandError("no stock given")
+    skus = _skus_of(product, list(stock))
+    command = stock_command(
+        product=product,
+        skus=skus,
+        stock=stock,
+        current=stock_levels(s.pk for s in skus.values()),
         actor=actor,
         reason=reason,
-        enqueue=enqueue,
     )
+    return _create(command, shop=product.shop, enqueue=enqueue)

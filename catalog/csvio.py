@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from catalog.models import Inventory, Product, Sku, Warehouse
+from catalog.models import ChangeRow, ChangeSet, Inventory, Product, Sku, Warehouse
 from catalog.services import RowEdit
 from shops.listing import spreadsheet_safe
 from tiktok.types import MAX_STOCK_QUANTITY
@@ -88,6 +88,48 @@ def export_lines(products: QuerySet[Product]) -> Iterator[str]:
             ]
             writer.writerow([spreadsheet_safe(c) for c in cells])
             yield flush()
+
+
+def failure_lines(change_set: ChangeSet) -> Iterator[str]:
+    """The rows TikTok refused, as lines to import again, each with TikTok's error at the end.
+
+    `price` and `stock` hold what the mirror has now; `new_price` / `new_stock` what was asked.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*COLUMNS, "error"])
+    yield "\ufeff" + out.getvalue()
+    rows = list(
+        change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
+        .select_related("sku__product", "shop", "warehouse")
+        .defer("sku__raw", "sku__product__raw", "warehouse__raw")
+        .order_by("sku__product_id", "sku__seller_sku", "id")
+    )
+    levels: dict[tuple[int, int | None], int] = {
+        (i.sku_id, i.warehouse_id): i.quantity
+        for i in Inventory.objects.filter(sku__in={r.sku_id for r in rows if r.warehouse_id})
+    }
+    for r in rows:
+        out.seek(0)
+        out.truncate()
+        stock = r.field == ChangeRow.Field.STOCK and r.warehouse is not None
+        cells: list[Any] = [
+            r.shop.name,
+            r.sku.product.tiktok_id,
+            r.sku.product.title,
+            r.sku.tiktok_id,
+            r.sku.seller_sku,
+            r.warehouse.tiktok_id if stock and r.warehouse else "",
+            r.warehouse.name if stock and r.warehouse else "",
+            r.sku.currency,
+            "" if stock or r.sku.price is None else r.sku.price,
+            "" if stock else r.new_price,
+            levels.get((r.sku_id, r.warehouse_id), "") if stock else "",
+            r.new_quantity if stock else "",
+            r.message,
+        ]
+        writer.writerow([spreadsheet_safe(c) for c in cells])
+        yield out.getvalue()
 
 
 @dataclass(frozen=True)
@@ -224,18 +266,27 @@ def import_file(data: bytes, *, visible_skus: QuerySet[Sku]) -> Imported:
                 continue
             if sku_id not in prices:
                 prices[sku_id] = (number, new_price)
-                edits.append(RowEdit(sku=sku, price=new_price))
-                stale += old_price != "" and _same_price(old_price, sku.price) is False
+                moved = old_price != "" and _same_price(old_price, sku.price) is False
+                edits.append(RowEdit(sku=sku, price=new_price, warnings=_stale(moved)))
+                stale += moved
         if new_stock is not None and warehouse is not None:
-            edits.append(RowEdit(sku=sku, warehouse=warehouse, quantity=new_stock))
             now = levels.get((sku.pk, warehouse.pk))
-            stale += old_stock.isdigit() and now is not None and int(old_stock) != now
+            moved = old_stock.isdigit() and now is not None and int(old_stock) != now
+            edits.append(
+                RowEdit(sku=sku, warehouse=warehouse, quantity=new_stock, warnings=_stale(moved))
+            )
+            stale += moved
     if not errors and not edits:
         errors.append(LineError(0, "new_price, new_stock", "No line has a new value."))
     return Imported(edits if not errors else [], errors, stale)
 
 
 _BAD: Any = object()
+
+
+def _stale(moved: bool) -> tuple[str, ...]:
+    """The row's warning when the file's current value is not the mirror's any more."""
+    return ("changed_since_export",) if moved else ()
 
 
 def _same_price(text: str, price: Decimal | None) -> bool | None:

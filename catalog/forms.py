@@ -127,6 +127,8 @@ class SelectionForm(forms.Form):
     product = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
     all_matching = forms.BooleanField(required=False)
     filter = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    # How many matched when the operator chose "all matching" (shown again if it moved).
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_product(self) -> list[int]:
         return self.cleaned_data["product"]
@@ -153,18 +155,52 @@ class ApplyForm(forms.Form):
     )
 
 
-class PriceEditForm(forms.Form):
-    """A SKU's new price typed on the product page."""
+class EditingForm(forms.Form):
+    """Which SKU row of the product page is in edit mode (without JavaScript: ?edit=<pk>)."""
+
+    edit = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    # The row asked alone (htmx): "show" to leave edit mode.
+    mode = forms.ChoiceField(required=False, choices=[("", "edit"), ("show", "show")])
+
+
+class SkuEditForm(forms.Form):
+    """A SKU's new price and/or new stock per warehouse, typed in its row on the product page.
+
+    Blank means no change; one field per warehouse the SKU is stocked in (`stock_<pk>`).
+    """
 
     price = forms.DecimalField(
-        max_digits=11, decimal_places=2, min_value=Decimal("0.01"), label="New price"
+        required=False,
+        max_digits=11,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        label="New price",
     )
 
+    def __init__(self, *args: Any, warehouses: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warehouses = {w.pk: w for w in warehouses}
+        for warehouse in warehouses:
+            self.fields[f"stock_{warehouse.pk}"] = forms.IntegerField(
+                required=False,
+                min_value=0,
+                max_value=MAX_STOCK_QUANTITY,
+                label=f"New stock in {warehouse.name or warehouse.tiktok_id}",
+            )
 
-class StockEditForm(forms.Form):
-    """A warehouse's new stock typed on the product page."""
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and all(v is None for v in data.values()):
+            raise forms.ValidationError("Type a new price or a new stock.")
+        return data
 
-    quantity = forms.IntegerField(min_value=0, max_value=MAX_STOCK_QUANTITY, label="New stock")
+    def stock(self) -> list[tuple[Any, int]]:
+        """(warehouse, new quantity) for every warehouse given a value."""
+        return [
+            (warehouse, self.cleaned_data[f"stock_{pk}"])
+            for pk, warehouse in self.warehouses.items()
+            if self.cleaned_data.get(f"stock_{pk}") is not None
+        ]
 
 
 class ImportForm(forms.Form):
@@ -173,3 +209,30 @@ class ImportForm(forms.Form):
     name = forms.CharField(max_length=200)
     reason = forms.CharField(max_length=500)
     file = forms.FileField(label="CSV file", allow_empty_file=False)
+
+
+class RetryForm(forms.Form):
+    """Which failed rows to send again: those of one TikTok error, or (empty) all of them."""
+
+    error = forms.CharField(required=False, max_length=2000, strip=False)
+
+
+class ExcludeForm(forms.Form):
+    """Rows to leave out of a preview, or put back: ticked ones, or every one with a warning."""
+
+    action = forms.ChoiceField(choices=[("exclude", "Leave out"), ("include", "Put back")])
+    row = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    warning = forms.ChoiceField(required=False, choices=[("", ""), *WARNINGS.items()])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["row"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        # Any id is a choice here: the view keeps only the change set's own rows.
+        field.valid_value = lambda value: str(value).isdigit() and len(str(value)) < 19  # type: ignore[method-assign]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("row") and not data.get("warning"):
+            raise forms.ValidationError("Choose rows, or a warning.")
+        return data

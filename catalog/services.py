@@ -22,12 +22,15 @@ from django.utils import timezone
 
 from catalog.commands import (
     CatalogCommandError,
-    product_prices_set,
-    product_stock_set,
+    change_sets_settle,
+    prices_command,
+    stock_command,
+    stock_levels,
 )
 from catalog.models import ChangeRow, ChangeSet, Inventory, Product, Sku, Warehouse
+from shops.commands import commands_create
 from shops.jobs import enqueue_after_commit
-from shops.models import Shop
+from shops.models import Command, Shop
 from tiktok.types import MAX_STOCK_QUANTITY
 
 CENT = Decimal("0.01")
@@ -193,8 +196,12 @@ def change_set_create(
     products: QuerySet[Product] | Iterable[Product],
     price_rule: PriceRule | None = None,
     stock_rule: StockRule | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> ChangeSet:
-    """A draft change set over every live SKU of the products, with the rules' new values."""
+    """A draft change set over every live SKU of the products, with the rules' new values.
+
+    `selection`: the products list's filter and the ids it matched, for "all N matching".
+    """
     price_rule = price_rule if price_rule and price_rule.changes_price else None
     if price_rule is None and (stock_rule is None or stock_rule.mode == "keep"):
         raise ChangeSetError("Choose a price or a stock change.", field="price_mode")
@@ -251,6 +258,8 @@ def change_set_create(
         "price": price_rule.as_json() if price_rule else None,
         "stock": stock_rule.as_json() if stock_rule else None,
     }
+    if selection is not None:
+        rule["selection"] = dict(selection)
     return _create(name=name, reason=reason, actor=actor, rows=rows, rule=rule)
 
 
@@ -286,6 +295,7 @@ class RowEdit:
     list_price: Decimal | None = None
     warehouse: Warehouse | None = None
     quantity: int | None = None
+    warnings: tuple[str, ...] = ()  # known when the value was typed (e.g. stale in the CSV)
 
 
 def change_set_create_from_edits(
@@ -315,6 +325,7 @@ def change_set_create_from_edits(
                     new_list_price=edit.list_price
                     if edit.list_price is not None
                     else sku.list_price,
+                    warnings=list(edit.warnings),
                 )
             )
         if edit.quantity is not None and edit.warehouse is not None:
@@ -326,6 +337,7 @@ def change_set_create_from_edits(
                     field=ChangeRow.Field.STOCK,
                     old_quantity=levels.get((sku.pk, edit.warehouse.pk), 0),
                     new_quantity=edit.quantity,
+                    warnings=list(edit.warnings),
                 )
             )
     if not rows:
@@ -443,6 +455,7 @@ WARNINGS: dict[str, str] = {
     "at_floor": "New price is at the floor",
     "at_ceiling": "New price is at the ceiling",
     "changed_since": "Changed on TikTok since the rows were chosen",
+    "changed_since_export": "Changed on TikTok between the CSV export and its import",
     "overwrites_later_change": "Changed since it was applied: reverting overwrites that change",
     "not_live": "Product is deleted, frozen or not live (TikTok will refuse it)",
     "below_open_orders": "Stock goes below the units of open orders",
@@ -464,6 +477,7 @@ RULE_WARNINGS = {
     "stock_at_zero",
     "stock_at_max",
     "overwrites_later_change",
+    "changed_since_export",
 }
 # Rows with these are not sent; the others only need acknowledging.
 SKIPPING = {"invalid_price", "no_change"}
@@ -477,16 +491,19 @@ class Preview:
     rows: int = 0
     by_shop: list[tuple[str, int]] = field(default_factory=list)
     by_warning: list[tuple[str, str, int]] = field(default_factory=list)
+    excluded: int = 0
 
     @property
     def to_acknowledge(self) -> list[str]:
         return [code for code, _label, _n in self.by_warning if code not in SKIPPING]
 
 
+# One JSON document of [id, warnings] pairs: psycopg quotes a single string at once, where
+# two lists of 5,000 values went element by element in Python.
 _SET_WARNINGS = """
-    update catalog_changerow r set warnings = v.warnings::jsonb
-      from (select unnest(%s::bigint[]) id, unnest(%s::text[]) warnings) v
-     where r.id = v.id
+    update catalog_changerow r set warnings = v.pair -> 1
+      from jsonb_array_elements(%s::jsonb) v(pair)
+     where r.id = (v.pair ->> 0)::bigint
 """
 
 
@@ -537,8 +554,7 @@ def change_set_preview(*, change_set: ChangeSet) -> Preview:
         assert r.warehouse_id is not None
         delta = (r.new_quantity or 0) - current.get((r.sku_id, r.warehouse_id), 0)
         new_totals[r.sku_id] = new_totals.get(r.sku_id, r.sku.stock_total) + delta
-    ids: list[int] = []
-    values: list[str] = []
+    changed: list[tuple[int, list[str]]] = []
     by_shop: Counter[str] = Counter()
     by_warning: Counter[str] = Counter()
     for r in rows:
@@ -575,12 +591,11 @@ def change_set_preview(*, change_set: ChangeSet) -> Preview:
         by_shop[r.shop.name] += 1
         by_warning.update(warnings)
         if warnings != r.warnings:
-            ids.append(r.pk)
-            values.append(json.dumps(warnings))
+            changed.append((r.pk, warnings))
     with transaction.atomic():
-        if ids:
+        if changed:
             with connection.cursor() as cursor:
-                cursor.execute(_SET_WARNINGS, [ids, values])
+                cursor.execute(_SET_WARNINGS, [json.dumps(changed)])
         ChangeSet.objects.filter(pk=change_set.pk).update(
             state=ChangeSet.State.PREVIEWED, previewed_at=timezone.now(), acknowledged=[]
         )
@@ -611,6 +626,7 @@ def change_set_counts(*, change_set: ChangeSet) -> Preview:
         rows=sum(n for _s, n in by_shop),
         by_shop=[(s, n) for s, n in by_shop],
         by_warning=[(c, WARNINGS[c], by_warning[c]) for c in WARNINGS if by_warning.get(c)],
+        excluded=ChangeRow.objects.filter(change_set=change_set, excluded=True).count(),
     )
 
 
@@ -636,10 +652,12 @@ def change_set_apply(
     actor: User | None,
     acknowledged: Iterable[str] = (),
     failed_only: bool = False,
+    error: str | None = None,
 ) -> int:
     """Send the previewed rows: one command per product and kind; return how many commands.
 
-    `failed_only` sends again just the rows TikTok refused (after the set was applied).
+    `failed_only` sends again just the rows TikTok refused (after the set was applied), or of
+    those only the ones refused with `error`.
     """
     with transaction.atomic():
         change_set = ChangeSet.objects.select_for_update().get(pk=change_set.pk)
@@ -649,6 +667,10 @@ def change_set_apply(
                     "Only a partly applied or failed change set has rows to retry."
                 )
             chosen = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
+            if error is not None:
+                chosen = chosen.filter(message=error)
+            if not chosen.exists():
+                raise ChangeSetError("No failed row matches: nothing to send again.")
         else:
             if change_set.state != ChangeSet.State.PREVIEWED:
                 raise ChangeSetError("Preview the change set before applying it.")
@@ -661,7 +683,12 @@ def change_set_apply(
                 )
             change_set.acknowledged = sorted(set(acknowledged))
             chosen = change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.PENDING)
-        rows = list(chosen.select_related("sku__product__shop", "warehouse").order_by("id"))
+        rows = list(
+            chosen.select_related("sku__product", "warehouse")
+            # The mirrored rows' raw JSON is not needed to make a command, and is the bulk.
+            .defer("sku__raw", "sku__product__raw", "warehouse__raw")
+            .order_by("id")
+        )
         skipped = [r for r in rows if SKIPPING & set(r.warnings)]
         for r in skipped:
             r.outcome = ChangeRow.Outcome.SKIPPED
@@ -669,55 +696,84 @@ def change_set_apply(
         ChangeRow.objects.bulk_update(skipped, ["outcome", "message"], batch_size=1000)
         groups: dict[tuple[int, str], list[ChangeRow]] = defaultdict(list)
         for r in rows:
-            if r not in skipped:
+            if r.outcome != ChangeRow.Outcome.SKIPPED:
                 groups[(r.sku.product_id, r.field)].append(r)
-        reason = f"{change_set.name}: {change_set.reason}"
-        commands = 0
-        shops: set[int] = set()
-        for (_product_id, kind), group in groups.items():
-            product = group[0].sku.product
-            try:
-                if kind == ChangeRow.Field.PRICE:
-                    command = product_prices_set(
-                        product=product,
-                        prices={r.sku.tiktok_id: r.new_price for r in group if r.new_price},
-                        list_prices={
-                            r.sku.tiktok_id: r.new_list_price
-                            for r in group
-                            if r.new_list_price is not None and r.new_list_price != r.old_list_price
-                        },
-                        actor=actor,
-                        reason=reason,
-                        enqueue=False,
-                    )
-                else:
-                    stock: dict[str, dict[str, int]] = defaultdict(dict)
-                    for r in group:
-                        assert r.warehouse is not None and r.new_quantity is not None
-                        stock[r.sku.tiktok_id][r.warehouse.tiktok_id] = r.new_quantity
-                    command = product_stock_set(
-                        product=product, stock=stock, actor=actor, reason=reason, enqueue=False
-                    )
-            except CatalogCommandError as error:
-                ChangeRow.objects.filter(pk__in=[r.pk for r in group]).update(
-                    outcome=ChangeRow.Outcome.SKIPPED, message=str(error)[:2000]
-                )
-                continue
-            ChangeRow.objects.filter(pk__in=[r.pk for r in group]).update(
-                command=command, outcome=ChangeRow.Outcome.SENT, message=""
+        commands, carried = _commands_for(groups, actor, f"{change_set.name}: {change_set.reason}")
+        made = commands_create(commands=commands, enqueue=False)
+        pairs = [(r.pk, c.pk) for c, group in zip(made, carried, strict=True) for r in group]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SET_COMMANDS,
+                [",".join(str(r) for r, _c in pairs), ",".join(str(c) for _r, c in pairs)],
             )
-            commands += 1
-            shops.add(product.shop_id)
         change_set.state = ChangeSet.State.APPLYING
         change_set.applied_at = timezone.now()
         change_set.applied_by = actor if actor is not None and actor.is_authenticated else None
         change_set.save(update_fields=["state", "applied_at", "applied_by", "acknowledged"])
-        for shop_id in sorted(shops):
+        for shop_id in sorted({c.shop_id for c in made}):
             enqueue_after_commit("shops.tasks.commands_work", shop_id, group=f"commands-{shop_id}")
-    from catalog.commands import change_sets_settle
-
     change_sets_settle(ids={change_set.pk})  # nothing sent (all skipped) settles at once
-    return commands
+    return len(made)
+
+
+# The ids go as two comma-separated strings: psycopg quotes a list of 1,000 ints element by
+# element in Python, a string at once.
+_SET_COMMANDS = """
+    update catalog_changerow r set command_id = v.command_id, outcome = 'sent', message = ''
+      from (select unnest(string_to_array(%s, ',')::bigint[]) id,
+                   unnest(string_to_array(%s, ',')::bigint[]) command_id) v
+     where r.id = v.id
+"""
+
+
+def _commands_for(
+    groups: Mapping[tuple[int, str], list[ChangeRow]], actor: User | None, reason: str
+) -> tuple[list[Command], list[list[ChangeRow]]]:
+    """One unsaved command per product and kind with the rows it carries; unsendable: skipped."""
+    # No query per product: the SKUs come with the rows, the mirrored stock in one query.
+    current = stock_levels(
+        r.sku_id for (_p, kind), group in groups.items() if kind == "stock" for r in group
+    )
+    commands: list[Command] = []
+    carried: list[list[ChangeRow]] = []
+    for (_product_id, kind), group in groups.items():
+        product = group[0].sku.product
+        skus = {r.sku.tiktok_id: r.sku for r in group}
+        try:
+            if kind == ChangeRow.Field.PRICE:
+                command = prices_command(
+                    product=product,
+                    skus=skus,
+                    prices={r.sku.tiktok_id: r.new_price for r in group if r.new_price},
+                    list_prices={
+                        r.sku.tiktok_id: r.new_list_price
+                        for r in group
+                        if r.new_list_price is not None and r.new_list_price != r.old_list_price
+                    },
+                    actor=actor,
+                    reason=reason,
+                )
+            else:
+                stock: dict[str, dict[str, int]] = defaultdict(dict)
+                for r in group:
+                    assert r.warehouse is not None and r.new_quantity is not None
+                    stock[r.sku.tiktok_id][r.warehouse.tiktok_id] = r.new_quantity
+                command = stock_command(
+                    product=product,
+                    skus=skus,
+                    stock=stock,
+                    current=current,
+                    actor=actor,
+                    reason=reason,
+                )
+        except CatalogCommandError as error:
+            ChangeRow.objects.filter(pk__in=[r.pk for r in group]).update(
+                outcome=ChangeRow.Outcome.SKIPPED, message=str(error)[:2000]
+            )
+            continue
+        commands.append(command)
+        carried.append(group)
+    return commands, carried
 
 
 @dataclass(frozen=True)
@@ -736,6 +792,10 @@ class Progress:
         return self.applied + self.failed + self.skipped
 
     @property
+    def waiting(self) -> int:
+        return self.pending + self.sent
+
+    @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
 
@@ -747,6 +807,16 @@ def change_set_progress(*, change_set: ChangeSet) -> Progress:
         **{o: Count("pk", filter=Q(outcome=o)) for o in ChangeRow.Outcome.values},
     )
     return Progress(**counts)
+
+
+def change_set_failures(*, change_set: ChangeSet) -> list[tuple[str, int]]:
+    """The rows TikTok refused, grouped by its error: (message, rows), most rows first."""
+    return list(
+        change_set.rows.filter(excluded=False, outcome=ChangeRow.Outcome.FAILED)
+        .values_list("message")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "message")
+    )
 
 
 # --- revert -------------------------------------------------------------------------------------

@@ -17,4 +17,10 @@ urlpatterns = [
     path("changes/<int:pk>/apply", change_views.change_apply, name="change-apply"),
     path("changes/<int:pk>/retry", change_views.change_retry_failed, name="change-retry"),
     path("changes/<int:pk>/revert", change_views.change_revert, name="change-revert"),
+    path("changes/<int:pk>/exclude", change_views.change_rows_exclude, name="change-exclude"),
+    path(
+        "changes/<int:pk>/failed.csv",
+        change_views.change_failures_export,
+        name="change-failures",
+    ),
 ]

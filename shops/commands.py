@@ -162,6 +162,9 @@ class CommandKind:
     def finished(self, command: Command) -> None:
         """Record the final outcome on rows that point at the command (record transaction)."""
 
+    def retried(self, command: Command) -> None:
+        """Someone sent it again: rows pointing at it await the new outcome (same transaction)."""
+
     def target_url(self, command: Command) -> str | None:
         """Where the target is shown in the back office, if anywhere."""
         return None
@@ -229,6 +232,20 @@ def command_create(
     return command
 
 
+def commands_create(*, commands: Sequence[Command], enqueue: bool = True) -> list[Command]:
+    """Record many writes in one insert (a change set's); each gets its own idempotency key."""
+    for command in commands:
+        kind_for(command.kind)
+        command.target, command.target_label = command.target[:128], command.target_label[:255]
+        command.reason = command.reason[:500]
+    with transaction.atomic():
+        made = Command.objects.bulk_create(commands, batch_size=500)
+        if enqueue:
+            for shop_id in sorted({c.shop_id for c in made}):
+                _enqueue_run(shop_id)
+    return made
+
+
 def can_act_on(user: User, command: Command) -> bool:
     """Admins and the command's author may retry or cancel it."""
     from shops.roles import is_admin
@@ -255,6 +272,7 @@ def command_retry(*, command: Command, actor: User) -> Command:
         command.finished_at = None
         command.held_reason = ""
         command.save()
+        kind_for(command.kind).retried(command)
         _audit(command, actor=actor, outcome="retry requested")
         _enqueue_run(command.shop_id)
     return command

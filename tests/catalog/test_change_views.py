@@ -163,9 +163,11 @@ def test_inline_edits_go_to_one_draft_and_nothing_is_sent(client, setup):
     stock = sku.inventory.get()
     url = reverse("sku-edit", args=[product.pk, sku.pk])
     assert client.post(url, {"price": "15.49"}).status_code == 302
-    assert client.post(url, {"quantity": "3", "warehouse": stock.warehouse_id}).status_code == 302
+    assert client.post(url, {f"stock_{stock.warehouse_id}": "3"}).status_code == 302
     draft = ChangeSet.objects.get()
-    assert draft.state == ChangeSet.State.DRAFT and draft.rows.count() == 2
+    assert draft.rows.count() == 2
+    # Previewed by the same rules as every change set, so its warnings show in the row.
+    assert draft.state == ChangeSet.State.PREVIEWED
     page = client.get(reverse("product-detail", args=[product.pk]))
     assert b"2 unsent changes" in page.content and b"15.49" in page.content
     for bad in (
@@ -173,17 +175,66 @@ def test_inline_edits_go_to_one_draft_and_nothing_is_sent(client, setup):
         {"price": "²"},
         {"price": "9" * 5000},
         {"price": "-1"},
-        {"quantity": "-2", "warehouse": stock.warehouse_id},
-        {"quantity": "2", "warehouse": "\x00"},
+        {f"stock_{stock.warehouse_id}": "-2"},
+        {f"stock_{stock.warehouse_id}": "1e5"},
+        {"stock_999999": "2"},
+        {},
     ):
         assert client.post(url, bad).status_code == 302
     assert draft.rows.count() == 2 and not Command.objects.exists()
     hidden = setup["hidden"]
     other_url = reverse("sku-edit", args=[hidden.pk, hidden.skus.get().pk])
     assert client.post(other_url, {"price": "1.00"}).status_code == 404
+    assert client.get(other_url, HTTP_HX_REQUEST="true").status_code == 404
     assert (
         client.post(
             reverse("sku-edit", args=[product.pk, hidden.skus.get().pk]), {"price": "1"}
         ).status_code
         == 404
     )
+
+
+def test_a_sku_row_is_edited_in_place_with_htmx(client, setup):
+    product = setup["a"]
+    sku = product.skus.get()
+    stock = sku.inventory.get()
+    url = reverse("sku-edit", args=[product.pk, sku.pk])
+    row = client.get(url, HTTP_HX_REQUEST="true")
+    html = row.content.decode()
+    assert row.status_code == 200 and html.lstrip().startswith("<tr")
+    assert 'data-editing="1"' in html and 'name="price"' in html
+    assert f'name="stock_{stock.warehouse_id}"' in html
+    shown = client.get(url, {"mode": "show"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-editing="1"' not in shown and 'data-testid="edit-row"' in shown
+    for hostile in ("\x00", "²", "x" * 5000):
+        row = client.get(url, {"mode": hostile}, HTTP_HX_REQUEST="true")
+        assert row.status_code == 200 and b'data-editing="1"' in row.content
+    # Without JavaScript the Edit link opens the page with that row in edit mode.
+    assert client.get(url)["Location"].endswith(f"?edit={sku.pk}")
+    page = client.get(reverse("product-detail", args=[product.pk]), {"edit": sku.pk})
+    assert b'data-editing="1"' in page.content
+    for hostile in ("\x00", "²", "9" * 5000, "-1"):
+        page = client.get(reverse("product-detail", args=[product.pk]), {"edit": hostile})
+        assert page.status_code == 200 and b'data-editing="1"' not in page.content
+
+    # A bad value comes back in the row, beside its field; nothing is saved.
+    bad = client.post(url, {"price": "abc"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 200 and b'data-testid="error-price"' in bad.content
+    assert not ChangeSet.objects.exists()
+    empty = client.post(url, {}, HTTP_HX_REQUEST="true")
+    assert b'data-testid="error-row"' in empty.content
+    # Saving swaps the SKU table with the draft bar; the price at half shows its warning.
+    saved = client.post(
+        url, {"price": "9.00", f"stock_{stock.warehouse_id}": "4"}, HTTP_HX_REQUEST="true"
+    )
+    html = saved.content.decode()
+    assert saved.status_code == 200 and html.lstrip().startswith('<div id="skus">')
+    assert "2 unsent changes" in html and "HX-Trigger" in saved
+    assert saved["HX-Retarget"] == "#skus"
+    assert "Price changes by more than 50 %" in html
+    draft = ChangeSet.objects.get()
+    assert set(draft.rows.values_list("field", "new_price", "new_quantity")) == {
+        ("price", Decimal("9.00"), None),
+        ("stock", None, 4),
+    }
+    assert not Command.objects.exists()

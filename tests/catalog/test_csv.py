@@ -116,3 +116,22 @@ def test_an_oversized_file_is_refused(client, setup, monkeypatch):
     response = upload(client, b"x" * 200)
     assert response.status_code == 400 and b"over" in response.content
     assert not ChangeSet.objects.exists()
+
+
+def test_values_changed_between_export_and_import_are_counted_and_flagged(client, setup):
+    rows = export(client)
+    for row in rows:
+        row["new_price"], row["new_stock"] = "17.49", "8"
+    first = setup["a"].skus.order_by("seller_sku", "id").first()
+    first.price = Decimal("21.00")  # changed on TikTok (and mirrored) after the export
+    first.save()
+    first.inventory.update(quantity=3)
+    response = upload(client, rows)
+    assert response.status_code == 302
+    change_set = ChangeSet.objects.get()
+    assert change_set.rule["changed_since_export"] == 2
+    flagged = change_set.rows.filter(warnings__contains=["changed_since_export"])
+    assert set(flagged.values_list("sku_id", "field")) == {(first.pk, "price"), (first.pk, "stock")}
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="changed-since-export"' in page
+    assert 'data-testid="warning-changed_since_export"' in page
