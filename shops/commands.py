@@ -216,26 +216,22 @@ def command_create(
     enqueue: bool = True,
 ) -> Command:
     """Record one write to TikTok (it runs after commit); the idempotency key is made here."""
-    kind_for(kind)  # refuse an unregistered kind before anything is stored
-    with transaction.atomic():
-        command = Command.objects.create(
-            shop=shop,
-            kind=kind,
-            target=target[:128],
-            target_label=target_label[:255],
-            desired=dict(desired),
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            reason=reason[:500],
-        )
-        if enqueue:
-            _enqueue_run(shop.pk)
-    return command
+    command = Command(
+        shop=shop,
+        kind=kind,
+        target=target,
+        target_label=target_label,
+        desired=dict(desired),
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        reason=reason,
+    )
+    return commands_create(commands=[command], enqueue=enqueue)[0]
 
 
 def commands_create(*, commands: Sequence[Command], enqueue: bool = True) -> list[Command]:
-    """Record many writes in one insert (a change set's); each gets its own idempotency key."""
+    """Record writes in one insert (a change set's); each gets its own idempotency key."""
     for command in commands:
-        kind_for(command.kind)
+        kind_for(command.kind)  # refuse an unregistered kind before anything is stored
         command.target, command.target_label = command.target[:128], command.target_label[:255]
         command.reason = command.reason[:500]
     with transaction.atomic():
