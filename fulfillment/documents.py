@@ -109,8 +109,8 @@ def _lines_by_order(packages: Iterable[Package]) -> dict[int, list[OrderLine]]:
 
 def ordered_packages(job: PrintJob) -> list[Package]:
     """The job's packages in the operator's order (ties by order id, then package id)."""
-    packages = list(job.packages.select_related("order", "shop"))
-    lines = _lines_by_order(packages)
+    packages = list(job.packages.select_related("order", "shop").defer("raw", "order__raw"))
+    lines = _lines_by_order(packages) if job.order_by == PrintJob.Sort.SKU else {}
 
     def key(p: Package) -> tuple:
         order_key = (p.order_tiktok_id, p.tiktok_id)

@@ -39,6 +39,8 @@ from fulfillment.shipping_forms import (
     ChooseForm,
     CsvImportForm,
     DocumentForm,
+    OnePackageForm,
+    PackageDocumentsForm,
     SendForm,
     TrackingRowForm,
 )
@@ -188,6 +190,46 @@ def batch_documents(request: AuthenticatedHttpRequest, batch_id: int) -> HttpRes
     return redirect("ship-batch", batch.pk)
 
 
+@require_POST
+def package_documents(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Build labels, slips or the pick list for any chosen packages (order page, packages list)."""
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//") or len(back) > 500 or "\x00" in back:
+        back = reverse("fulfillment")
+    form = PackageDocumentsForm(
+        request.POST, packages=for_visible_shops(Package.objects.all(), request.user)
+    )
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
+        return redirect(back)
+    options = {k: v for k, v in form.cleaned_data.items() if k != "package"}
+    chosen = Package.objects.filter(pk__in=[p.pk for p in form.cleaned_data["package"]])
+    try:
+        job = print_job_create(packages=chosen, actor=request.user, **options)
+    except DocumentError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(request, "Building the PDF: it can be downloaded here when ready.")
+    return redirect("print-job", job.pk)
+
+
+@require_GET
+def print_job_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    """One PDF built from chosen packages: building (polled), ready to download, or failed."""
+    job = get_object_or_404(
+        visible_print_jobs(request.user).select_related("created_by", "batch"), pk=job_id
+    )
+    context = {
+        "job": job,
+        "print_jobs": [job],
+        "polling": job.status == PrintJob.Status.BUILDING,
+        "package_count": job.packages.count(),
+    }
+    return render_page(request, "fulfillment/print_job.html", context, partial="print-job")
+
+
 @require_GET
 def print_job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
     """The stored PDF (every download counts as a print)."""
@@ -211,6 +253,11 @@ def seller_shipping(request: AuthenticatedHttpRequest) -> HttpResponse:
         if fixing
         else scope.exclude(status__in=[*SHIPPED_STATUSES, "CANCELLED"])
     )
+    one = OnePackageForm(request.GET)
+    if not one.is_valid():
+        rows_qs = rows_qs.none()
+    elif one.cleaned_data["package"]:
+        rows_qs = rows_qs.filter(tiktok_id=one.cleaned_data["package"])
     packages = list(rows_qs.select_related("shop", "order").defer("raw")[:200])
     if packages and any(p.order_id for p in packages):
         orders = {o.pk: o for o in Order.objects.filter(pk__in=[p.order_id for p in packages])}
@@ -271,6 +318,7 @@ def seller_shipping(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = 400
     context = {
         "fixing": fixing,
+        "one": one,
         "rows": [(p, forms_by_pk[p.pk]) for p in packages],
         "csv_form": csv_form,
         "problems": problems,

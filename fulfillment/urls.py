@@ -17,6 +17,8 @@ urlpatterns = [
         shipping_views.batch_documents,
         name="ship-batch-documents",
     ),
+    path("fulfillment/documents/", shipping_views.package_documents, name="package-documents"),
+    path("fulfillment/print/<int:job_id>/", shipping_views.print_job_detail, name="print-job"),
     path(
         "fulfillment/print/<int:job_id>/download/",
         shipping_views.print_job_download,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from fulfillment.commands import SHIPPED_STATUSES
 from fulfillment.filters import (
     AfterSaleFilterSet,
     CancellationFilterSet,
@@ -15,6 +16,7 @@ from fulfillment.filters import (
     ReturnFilterSet,
 )
 from fulfillment.models import Cancellation, Package, Return
+from fulfillment.shipping_forms import DocumentForm
 from shops.access import for_visible_shops
 from shops.htmx import render_page
 from shops.listing import paginate, query_without
@@ -38,6 +40,8 @@ def package_list(request: HttpRequest) -> HttpResponse:
         "listing": listing,
         "action": reverse("fulfillment"),
         "query": query_without(request, "page"),
+        "document_form": DocumentForm(auto_id="id_documents_%s"),
+        "shipped_statuses": sorted(SHIPPED_STATUSES),
     }
     return render_page(request, "fulfillment/packages.html", context, partial="package-list")
 
