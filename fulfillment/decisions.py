@@ -9,7 +9,6 @@ changed: at once when the operator decides, and by TikTok itself if it moves whi
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,9 +17,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
-from catalog.services import ChangeSetError, change_set_create_restock
 from fulfillment.mirror import cancellations_store, returns_store
-from fulfillment.models import AfterSale, Cancellation, RestockRule, Return
+from fulfillment.models import AfterSale, Cancellation, Return
+from fulfillment.restock import restock_draft
 from orders.models import Order
 from shops.commands import Checked, CommandKind, Outcome, Verdict, command_create
 from shops.gateway import client_for_shop
@@ -405,37 +404,6 @@ class DecideCancellation(DecideRequest):
 
 # Units come back to stock when the seller accepts the returned package or a cancellation.
 RESTOCKING = frozenset({"APPROVE_RECEIVED_PACKAGE", "APPROVE_CANCEL"})
-
-
-def restock_draft(*, request: AfterSale, actor: User | None) -> int | None:
-    """If the shop's restock rule is on, a draft change set adding the request's units back.
-
-    Never applied here: an operator previews and applies it. Returns the change set's id.
-    """
-    rule = RestockRule.objects.filter(shop_id=request.shop_id, enabled=True).first()
-    if rule is None or not rule.warehouse_id:
-        return None
-    units = Counter(
-        str(line["sku_id"])
-        for line in request.lines
-        if isinstance(line, dict) and line.get("sku_id")
-    )
-    if not units:
-        return None
-    try:
-        with transaction.atomic():
-            change_set = change_set_create_restock(
-                shop=request.shop,
-                warehouse_id=rule.warehouse_id,
-                quantities=dict(units),
-                actor=actor,
-                reason=f"Restock after {type(request).__name__.lower()} {request.tiktok_id}",
-            )
-    except ChangeSetError as error:
-        # A SKU no longer mirrored or a warehouse gone: the decision stands, the draft is skipped.
-        logger.warning("no restock draft for %s: %s", request.tiktok_id, error)
-        return None
-    return change_set.pk
 
 
 def _amount(value: object, request: AfterSale) -> dict[str, str]:
