@@ -540,9 +540,8 @@ def requests_decide(
     chosen = DECISIONS.get(decision)
     if chosen is None or chosen.needs_amount:
         raise DecisionError("In bulk: approve, or reject with one reason.")
+    # Each request's reason is checked against its own list: TikTok's lists differ by request.
     reasons: list[str] | None = None
-    if chosen.needs_reason:
-        reasons = [n for n, _t in reject_reasons(request=requests[0], decision=decision)]
     made, refused = [], []
     for request in requests:
         try:
@@ -559,6 +558,21 @@ def requests_decide(
         else:
             made.append((request, command))
     return BulkResult(made=made, refused=refused)
+
+
+def shared_reject_reasons(*, requests: Sequence[AfterSale], decision: str) -> list[tuple[str, str]]:
+    """TikTok's reject reasons valid for every one of these requests (in the first's order)."""
+    shared: list[tuple[str, str]] | None = None
+    for request in requests:
+        names = reject_reasons(request=request, decision=decision)
+        if shared is None:
+            shared = names
+        else:
+            allowed = {name for name, _text in names}
+            shared = [(name, text) for name, text in shared if name in allowed]
+        if not shared:
+            return []
+    return shared or []
 
 
 # --- the seller's own cancellation --------------------------------------------------------------

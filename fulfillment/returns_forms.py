@@ -146,6 +146,15 @@ class BulkDecisionForm(forms.Form):
         return out
 
 
+class BulkReasonsForm(BulkDecisionForm):
+    """The selection and decision whose shared reject reasons the bulk form offers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("reject_reason", "comment"):
+            del self.fields[name]
+
+
 class SellerCancelForm(forms.Form):
     """Cancel an order with one of TikTok's reasons; confirm after seeing the refund."""
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fulfillment.decisions import (
     AT_DEADLINE,
+    DECISIONS,
     DecisionError,
     decisions_for,
     family_of,
@@ -25,11 +26,13 @@ from fulfillment.decisions import (
     reject_reasons,
     request_decide,
     requests_decide,
+    shared_reject_reasons,
 )
 from fulfillment.models import WAITING, AfterSale
 from fulfillment.returns_forms import (
     MODELS,
     BulkDecisionForm,
+    BulkReasonsForm,
     DecisionForm,
     InboxFilterForm,
     SellerCancelForm,
@@ -306,6 +309,37 @@ def bulk_decide(request: HttpRequest) -> HttpResponse:
         "fulfillment/returns/bulk_result.html",
         {"outcomes": outcomes, "error": error},
         status=400 if error else 200,
+    )
+
+
+@require_GET
+def bulk_reasons(request: HttpRequest) -> HttpResponse:
+    """The reject reasons TikTok offers for every selected request (the bulk form's select)."""
+    form = BulkReasonsForm(request.GET)
+    reasons: list[tuple[str, str]] = []
+    note = ""
+    decision = None
+    if not form.is_valid():
+        note = "Select requests and a decision first."
+    else:
+        decision = DECISIONS[form.cleaned_data["decision"]]
+        if decision.needs_reason:
+            targets = [_request_or_404(request, f, pk) for f, pk in form.cleaned_data["ids"]]
+            try:
+                reasons = shared_reject_reasons(requests=targets, decision=decision.name)
+            except TikTokError as exc:
+                note = f"TikTok's reasons could not be read: {exc.message or exc}"
+            else:
+                if not reasons:
+                    note = "TikTok has no reason valid for all of these: reject them one by one."
+    return render_page(
+        request,
+        "fulfillment/returns/bulk_reasons.html",
+        {
+            "reasons": reasons,
+            "note": note,
+            "needs_reason": bool(decision and decision.needs_reason),
+        },
     )
 
 

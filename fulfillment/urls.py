@@ -27,6 +27,7 @@ urlpatterns = [
     path("fulfillment/seller-shipping/", shipping_views.seller_shipping, name="seller-shipping"),
     path("returns/", returns_views.inbox, name="returns"),
     path("returns/bulk/", returns_views.bulk_decide, name="returns-bulk"),
+    path("returns/bulk/reasons/", returns_views.bulk_reasons, name="returns-bulk-reasons"),
     path("returns/<str:family>/<int:pk>/", returns_views.request_detail, name="returns-detail"),
     path("orders/<int:pk>/cancel/", returns_views.seller_cancel, name="order-cancel"),
 ]

@@ -227,3 +227,68 @@ def test_seller_cancel_shows_tiktoks_refund_before_confirming(
     assert command.status == Command.Status.SUCCEEDED, command.error_message
     assert writes(sandbox, command) == (1, 1)
     assert Cancellation.objects.filter(shop=shop, order_tiktok_id=order.tiktok_id).exists()
+
+
+def test_bulk_reject_offers_the_reasons_every_selected_request_shares(
+    client, sandbox_operator, shop, sandbox
+):
+    from fulfillment.decisions import reject_reasons
+
+    requests = [sandbox_return(sandbox, shop) for _ in range(2)]
+    ids = ",".join(f"return:{r.pk}" for r in requests)
+    response = client.get(
+        reverse("returns-bulk-reasons"),
+        {"ids": ids, "decision": "REJECT_REFUND"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    offered = response.context["reasons"]
+    each = [
+        {name for name, _t in reject_reasons(request=r, decision="REJECT_REFUND")} for r in requests
+    ]
+    assert offered and {name for name, _t in offered} == each[0] & each[1]
+    body = response.content.decode()
+    assert 'data-testid="bulk-reason"' in body and 'hx-trigger="bulk-changed' in body
+    # approving needs no reason: no select
+    approve = client.get(
+        reverse("returns-bulk-reasons"), {"ids": ids, "decision": "APPROVE_REFUND"}
+    )
+    assert 'data-testid="bulk-reason"' not in approve.content.decode()
+    # rejecting with a shared reason sends one command per request
+    reason = offered[0][0]
+    result = client.post(
+        reverse("returns-bulk"),
+        {"ids": ids, "decision": "REJECT_REFUND", "reject_reason": reason, "comment": "Used"},
+    )
+    assert [ok for _id, _w, ok in result.context["outcomes"]] == [True, True]
+    assert Command.objects.filter(desired__reject_reason=reason).count() == 2
+
+
+def test_bulk_reject_with_a_reason_not_in_tiktoks_list_is_refused_per_request(
+    client, sandbox_operator, shop, sandbox
+):
+    ret = sandbox_return(sandbox, shop)
+    result = client.post(
+        reverse("returns-bulk"),
+        {"ids": f"return:{ret.pk}", "decision": "REJECT_REFUND", "reject_reason": "made_up"},
+    )
+    assert [ok for _id, _w, ok in result.context["outcomes"]] == [False]
+    assert Command.objects.count() == 0
+
+
+@pytest.mark.parametrize("ids", ["return:x", "a\x00b", "9" * 30000, "cancel:1;drop", "², ", ""])
+@pytest.mark.parametrize("decision", ["REJECT_REFUND", "a\x00b", "x" * 5000])
+def test_hostile_bulk_reasons_query_gets_a_note(client, operator, ids, decision):
+    response = client.get(reverse("returns-bulk-reasons"), {"ids": ids, "decision": decision})
+    assert response.status_code == 200
+    assert 'data-testid="bulk-reason-note"' in response.content.decode()
+
+
+def test_bulk_reasons_for_another_shops_request_is_a_404(client, operator):
+    stranger = make_return(make_order(make_shop()))
+    response = client.get(
+        reverse("returns-bulk-reasons"),
+        {"ids": f"return:{stranger.pk}", "decision": "REJECT_REFUND"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 404
