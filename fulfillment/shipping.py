@@ -70,7 +70,7 @@ def ship_batch_create(
     *, packages: QuerySet[Package], actor: User, selection: str = ""
 ) -> ShipBatch:
     """A draft batch of these packages (frozen now), each held back or not with why."""
-    rows = list(packages.select_related("order", "shop").order_by("pk"))
+    rows = list(packages.select_related("order", "shop").defer("raw", "order__raw").order_by("pk"))
     if not rows:
         raise ShipError("Choose at least one package.")
     if len(rows) > settings.SHIP_BATCH_MAX:
@@ -126,9 +126,9 @@ def ship_batch_send(
         if batch.status != ShipBatch.Status.DRAFT:
             raise ShipError("This batch has already been sent.")
         entries = list(
-            batch.entries.select_related("package__order", "package__shop", "shop").order_by(
-                "position"
-            )
+            batch.entries.select_related("package__order", "package__shop", "shop")
+            .defer("package__raw", "package__order__raw")
+            .order_by("position")
         )
         flight = _in_flight([e.package_id for e in entries])
         for entry in entries:
