@@ -30,8 +30,10 @@ from fulfillment.shipping import (
     awaiting_shipment,
     batch_pickup_slots,
     batch_progress,
+    batch_undo_until,
     ship_batch_create,
     ship_batch_send,
+    ship_batch_undo,
     visible_batches,
 )
 from fulfillment.shipping_filters import ToShipFilterSet
@@ -140,12 +142,26 @@ def ship_batch_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpR
         "polling": (batch.status == ShipBatch.Status.SENT and not progress["finished"])
         or any(j.status == PrintJob.Status.BUILDING for j in jobs),
         "slots_note": slots_note,
+        "undo_until": batch_undo_until(batch),
         **progress,
     }
     status = 400 if form is not None and form.is_bound and form.errors else 200
     return render_page(
         request, "fulfillment/ship_batch.html", context, partial="batch-progress", status=status
     )
+
+
+@require_POST
+def ship_batch_undo_view(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
+    """Undo a batch sent moments ago: back to its draft, nothing sent to TikTok."""
+    batch = get_object_or_404(visible_batches(request.user), pk=batch_id)
+    try:
+        ship_batch_undo(batch=batch, actor=request.user)
+    except ShipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Undone: nothing was sent. The batch is a draft again.")
+    return redirect("ship-batch", batch.pk)
 
 
 @require_GET

@@ -13,6 +13,11 @@ urlpatterns = [
         name="ship-batch",
     ),
     path(
+        "fulfillment/batches/<int:batch_id>/undo/",
+        shipping_views.ship_batch_undo_view,
+        name="ship-batch-undo",
+    ),
+    path(
         "fulfillment/batches/<int:batch_id>/documents/",
         shipping_views.batch_documents,
         name="ship-batch-documents",
