@@ -222,9 +222,14 @@ def packages(f: OrderFacts) -> list[Package]:
         else [list(range(n_lines))]
     )
     overrides = f.extra.get("pkgs", {})
+    cancelled = set(f.extra.get("cancelled_lines", ()))
     result = []
-    for k, (status, positions) in enumerate(zip(statuses, groups, strict=False)):
+    for k, (status, group) in enumerate(zip(statuses, groups, strict=False)):
         ov = overrides.get(k, {})
+        # lines the seller cancelled leave their package; a package left empty is cancelled
+        positions = [pos for pos in group if pos not in cancelled]
+        if group and not positions:
+            status = "CANCELLED"
         shipped = status in SHIPPED_PACKAGE_STATUSES
         pid, pname = _provider(f, k)
         pid = ov.get("shipping_provider_id", pid)
@@ -467,6 +472,11 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
         if status == CANCELLED:
             item["cancel_user"] = order["cancellation_initiator"]
             item["cancel_reason"] = order["cancel_reason"]
+        elif pos in f.extra.get("cancelled_lines", ()):
+            initiator, why = f.extra.get("cancelled_line_reasons", {}).get(pos, ("SELLER", ""))
+            item["display_status"] = ORDER_STATUSES[CANCELLED]
+            item["cancel_user"] = initiator
+            item["cancel_reason"] = why
         parts = bundle_parts(f, pos)
         if parts:
             item["sub_item_info"] = [
