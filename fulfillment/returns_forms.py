@@ -162,7 +162,7 @@ class SellerCancelForm(forms.Form):
     lines = forms.MultipleChoiceField(
         choices=(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Lines to cancel (none ticked: the whole order)",
         error_messages={"invalid_choice": "A chosen line cannot be cancelled now."},
     )
