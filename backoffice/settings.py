@@ -321,6 +321,7 @@ COMMAND_KINDS: dict[str, str] = {
     "fulfillment.ship_batch": "fulfillment.shipping_commands.ShipBatch",
     "fulfillment.mark_shipped": "fulfillment.shipping_commands.MarkShipped",
     "fulfillment.update_tracking": "fulfillment.shipping_commands.UpdateTracking",
+    "fulfillment.split_order": "fulfillment.split.SplitOrder",
 }
 # Packages per Batch Ship Packages call (TikTok's limit per call is UNVERIFIED: kept modest).
 SHIP_BATCH_CHUNK = env.int("SHIP_BATCH_CHUNK", default=50)

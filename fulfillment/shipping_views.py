@@ -340,3 +340,38 @@ def seller_shipping(request: AuthenticatedHttpRequest) -> HttpResponse:
         "problems": problems,
     }
     return render_page(request, "fulfillment/seller_shipping.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def order_split_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Split an unshipped order's lines into packages, if TikTok allows it for this order."""
+    from fulfillment.split import SplitError, SplitForm, order_split, split_state
+    from shops.access import get_owned_or_404
+    from tiktok.errors import TikTokError
+
+    order = get_owned_or_404(Order.objects.select_related("shop"), request.user, pk=pk)
+    lines = [
+        (line.tiktok_id, f"{line.product_name} · {line.sku_name or '—'} · {line.seller_sku or '—'}")
+        for line in order.lines.order_by("id")
+    ]
+    try:
+        allowed, why_not = split_state(order)
+    except TikTokError as exc:
+        messages.error(request, f"TikTok could not be asked: {exc.message or exc}")
+        return redirect("order-detail", order.pk)
+    form = SplitForm(request.POST if request.method == "POST" else None, lines=lines)
+    status = 200
+    if request.method == "POST":
+        if not allowed:
+            form.add_error(None, f"TikTok does not allow splitting this order: {why_not}")
+        elif form.is_valid():
+            try:
+                order_split(order=order, groups=form.groups(), actor=request.user)
+            except SplitError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Splitting the order: sent to TikTok.")
+                return redirect("order-detail", order.pk)
+        status = 400
+    context = {"order": order, "form": form, "allowed": allowed, "why_not": why_not}
+    return render_page(request, "fulfillment/split.html", context, status=status)

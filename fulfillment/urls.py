@@ -35,4 +35,5 @@ urlpatterns = [
     path("returns/bulk/reasons/", returns_views.bulk_reasons, name="returns-bulk-reasons"),
     path("returns/<str:family>/<int:pk>/", returns_views.request_detail, name="returns-detail"),
     path("orders/<int:pk>/cancel/", returns_views.seller_cancel, name="order-cancel"),
+    path("orders/<int:pk>/split/", shipping_views.order_split_view, name="order-split"),
 ]

@@ -201,6 +201,8 @@ def package_statuses(shop: Shop, idx: int) -> list[str]:
             return []
     n_items = extra.get("n_items", t.n_items) if shop.skus else 0
     count = 2 if t.split and n_items >= 2 else 1
+    if extra.get("split_groups"):
+        count = len(extra["split_groups"])  # split by the seller (Split Orders)
     overrides = extra.get("pkgs", {})
     result = []
     for k in range(count):
@@ -221,6 +223,8 @@ def packages(f: OrderFacts) -> list[Package]:
         if len(statuses) == 2
         else [list(range(n_lines))]
     )
+    if f.extra.get("split_groups"):
+        groups = [list(g) for g in f.extra["split_groups"]]
     overrides = f.extra.get("pkgs", {})
     cancelled = set(f.extra.get("cancelled_lines", ()))
     result = []
