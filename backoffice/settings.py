@@ -330,11 +330,14 @@ COMMAND_KINDS: dict[str, str] = {
     "fulfillment.ship_batch": "fulfillment.shipping_commands.ShipBatch",
     "fulfillment.mark_shipped": "fulfillment.shipping_commands.MarkShipped",
     "fulfillment.update_tracking": "fulfillment.shipping_commands.UpdateTracking",
+    "fulfillment.split_order": "fulfillment.split.SplitOrder",
 }
 # Packages per Batch Ship Packages call (TikTok's limit per call is UNVERIFIED: kept modest).
 SHIP_BATCH_CHUNK = env.int("SHIP_BATCH_CHUNK", default=50)
 # Threads downloading shipping documents at once (TikTok's calls stay paced by the limiter).
-DOCUMENT_FETCH_THREADS = env.int("DOCUMENT_FETCH_THREADS", default=4)
+DOCUMENT_FETCH_THREADS = env.int("DOCUMENT_FETCH_THREADS", default=8)
+# Seconds an irreversible send (a ship batch) waits with Undo before it goes (0: at once).
+SEND_UNDO_SECONDS = env.int("SEND_UNDO_SECONDS", default=10)
 # Packages one ship batch may hold (Seller Center prints at most 600 labels at once).
 SHIP_BATCH_MAX = env.int("SHIP_BATCH_MAX", default=1000)
 # A running command whose worker has not recorded it after this long is taken over.

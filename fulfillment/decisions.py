@@ -9,7 +9,6 @@ changed: at once when the operator decides, and by TikTok itself if it moves whi
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,10 +17,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
-from catalog.services import ChangeSetError, change_set_create_restock
 from fulfillment.mirror import cancellations_store, returns_store
-from fulfillment.models import AfterSale, Cancellation, RestockRule, Return
-from orders.models import Order
+from fulfillment.models import AfterSale, Cancellation, Return
+from fulfillment.restock import restock_draft
+from orders.models import Order, OrderLine
 from shops.commands import Checked, CommandKind, Outcome, Verdict, command_create
 from shops.gateway import client_for_shop
 from shops.models import Command
@@ -407,37 +406,6 @@ class DecideCancellation(DecideRequest):
 RESTOCKING = frozenset({"APPROVE_RECEIVED_PACKAGE", "APPROVE_CANCEL"})
 
 
-def restock_draft(*, request: AfterSale, actor: User | None) -> int | None:
-    """If the shop's restock rule is on, a draft change set adding the request's units back.
-
-    Never applied here: an operator previews and applies it. Returns the change set's id.
-    """
-    rule = RestockRule.objects.filter(shop_id=request.shop_id, enabled=True).first()
-    if rule is None or not rule.warehouse_id:
-        return None
-    units = Counter(
-        str(line["sku_id"])
-        for line in request.lines
-        if isinstance(line, dict) and line.get("sku_id")
-    )
-    if not units:
-        return None
-    try:
-        with transaction.atomic():
-            change_set = change_set_create_restock(
-                shop=request.shop,
-                warehouse_id=rule.warehouse_id,
-                quantities=dict(units),
-                actor=actor,
-                reason=f"Restock after {type(request).__name__.lower()} {request.tiktok_id}",
-            )
-    except ChangeSetError as error:
-        # A SKU no longer mirrored or a warehouse gone: the decision stands, the draft is skipped.
-        logger.warning("no restock draft for %s: %s", request.tiktok_id, error)
-        return None
-    return change_set.pk
-
-
 def _amount(value: object, request: AfterSale) -> dict[str, str]:
     most = refundable(request)
     if most is None:
@@ -572,9 +540,8 @@ def requests_decide(
     chosen = DECISIONS.get(decision)
     if chosen is None or chosen.needs_amount:
         raise DecisionError("In bulk: approve, or reject with one reason.")
+    # Each request's reason is checked against its own list: TikTok's lists differ by request.
     reasons: list[str] | None = None
-    if chosen.needs_reason:
-        reasons = [n for n, _t in reject_reasons(request=requests[0], decision=decision)]
     made, refused = [], []
     for request in requests:
         try:
@@ -593,6 +560,21 @@ def requests_decide(
     return BulkResult(made=made, refused=refused)
 
 
+def shared_reject_reasons(*, requests: Sequence[AfterSale], decision: str) -> list[tuple[str, str]]:
+    """TikTok's reject reasons valid for every one of these requests (in the first's order)."""
+    shared: list[tuple[str, str]] | None = None
+    for request in requests:
+        names = reject_reasons(request=request, decision=decision)
+        if shared is None:
+            shared = names
+        else:
+            allowed = {name for name, _text in names}
+            shared = [(name, text) for name, text in shared if name in allowed]
+        if not shared:
+            return []
+    return shared or []
+
+
 # --- the seller's own cancellation --------------------------------------------------------------
 
 
@@ -606,8 +588,30 @@ class CancelPreview:
     refund: Money | None = None
 
 
-def order_cancel_preview(*, order: Order, reason: str = "") -> CancelPreview:
-    """Ask TikTok whether the seller may cancel, with which reasons, and what it refunds."""
+def cancellable_lines(order: Order) -> list[OrderLine]:
+    """The order's lines a seller may still cancel: not cancelled, not in a shipped package."""
+    from fulfillment.commands import SHIPPED_STATUSES
+    from fulfillment.models import Package
+
+    shipped = set(
+        Package.objects.filter(order=order, status__in=SHIPPED_STATUSES).values_list(
+            "tiktok_id", flat=True
+        )
+    )
+    return [
+        line
+        for line in order.lines.order_by("id")
+        if line.display_status != "CANCELLED" and line.package_tiktok_id not in shipped
+    ]
+
+
+def order_cancel_preview(
+    *, order: Order, reason: str = "", line_ids: Sequence[str] = ()
+) -> CancelPreview:
+    """Ask TikTok whether the seller may cancel, with which reasons, and what it refunds.
+
+    `line_ids`: cancel only these lines (none: the whole order).
+    """
     client = client_for_shop(order.shop)
     entries = client.get_aftersale_eligibility(order.tiktok_id, request_types=["CANCEL"])
     entry = next((e for e in entries if e.request_type in ("CANCEL", None)), None)
@@ -616,14 +620,19 @@ def order_cancel_preview(*, order: Order, reason: str = "") -> CancelPreview:
         return CancelPreview(eligible=False, reasons=(), why_not=why)
     refund = None
     if reason and reason in entry.reason_names:
-        amount = client.calculate_refund(order.tiktok_id, request_type="CANCEL", reason_name=reason)
+        amount = client.calculate_refund(
+            order.tiktok_id,
+            request_type="CANCEL",
+            reason_name=reason,
+            order_line_item_ids=list(line_ids) or None,
+        )
         if amount.refund_total is not None:
             refund = Money(amount.refund_total, amount.currency)
     return CancelPreview(eligible=True, reasons=entry.reason_names, refund=refund)
 
 
 class CancelOrder(CommandKind):
-    """desired: {order_id, cancel_reason}: the seller cancels an unshipped order."""
+    """desired: {order_id, cancel_reason, order_line_item_ids[] (empty: the whole order)}."""
 
     name = CANCEL_ORDER
     label = "Cancel order"
@@ -635,6 +644,7 @@ class CancelOrder(CommandKind):
             desired["order_id"],
             cancel_reason=desired["cancel_reason"],
             idempotency_key=command.idempotency_key,
+            order_line_item_ids=desired.get("order_line_item_ids") or None,
         )
         return Outcome(
             request_id=result.request_id,
@@ -643,7 +653,13 @@ class CancelOrder(CommandKind):
 
     def check(self, command: Command, client: TikTokClient) -> Checked:
         page = client.search_cancellations(order_ids=[command.desired["order_id"]])
-        mine = [c for c in page.items if c.role == "SELLER"]
+        wanted = set(command.desired.get("order_line_item_ids") or ())
+        mine = [
+            c
+            for c in page.items
+            if c.role == "SELLER"
+            and wanted <= {str(li.order_line_item_id) for li in c.line_items or ()}
+        ]
         if mine:
             return Checked(Verdict.DONE, note="TikTok shows the seller's cancellation.", data=mine)
         entries = client.get_aftersale_eligibility(command.desired["order_id"])
@@ -655,6 +671,7 @@ class CancelOrder(CommandKind):
         if checked is not None and checked.data:
             _store_many(command.shop_id, checked.data)
         elif outcome is not None and outcome.data.get("cancel_id"):
+            wanted = set(command.desired.get("order_line_item_ids") or ())
             order = Order.objects.filter(
                 shop_id=command.shop_id, tiktok_id=command.desired["order_id"]
             ).first()
@@ -672,6 +689,7 @@ class CancelOrder(CommandKind):
                     "lines": [
                         {"order_line_item_id": line.tiktok_id, "sku_id": line.sku_tiktok_id}
                         for line in (order.lines.all() if order else [])
+                        if not wanted or line.tiktok_id in wanted
                     ],
                 },
             )
@@ -680,8 +698,8 @@ class CancelOrder(CommandKind):
             order_tiktok_id=command.desired["order_id"],
             role="SELLER",
             status="CANCELLATION_REQUEST_SUCCESS",
-        ).select_related("shop")[:1]:
-            restock_draft(request=cancellation, actor=command.actor)
+        ).select_related("shop"):
+            restock_draft(request=cancellation, actor=command.actor)  # once per request
 
     def target_url(self, command: Command) -> str | None:
         order = Order.objects.filter(
@@ -690,7 +708,9 @@ class CancelOrder(CommandKind):
         return reverse("order-detail", args=[order.pk]) if order else None
 
     def summary(self, command: Command) -> str:
-        return f"Cancel the order ({command.desired.get('cancel_reason', '')})"
+        lines = command.desired.get("order_line_item_ids") or ()
+        what = f"{len(lines)} line{'s' if len(lines) != 1 else ''}" if lines else "the order"
+        return f"Cancel {what} ({command.desired.get('cancel_reason', '')})"
 
 
 def _store_many(shop_id: int, reads: Sequence[object]) -> None:
@@ -699,8 +719,21 @@ def _store_many(shop_id: int, reads: Sequence[object]) -> None:
     cancellations_store(shop=Shop.objects.get(pk=shop_id), cancellations=list(reads))  # type: ignore[arg-type]
 
 
-def order_cancel(*, order: Order, reason: str, actor: User | None, note: str = "") -> Command:
-    """The seller cancels an unshipped order with one of TikTok's reasons for it."""
+def order_cancel(
+    *,
+    order: Order,
+    reason: str,
+    actor: User | None,
+    note: str = "",
+    line_ids: Sequence[str] = (),
+) -> Command:
+    """The seller cancels an unshipped order (or only these lines) with one of TikTok's reasons."""
+    open_lines = {line.tiktok_id for line in cancellable_lines(order)}
+    chosen = sorted(set(line_ids))
+    if any(line not in open_lines for line in chosen):
+        raise DecisionError("A chosen line cannot be cancelled: it shipped or is cancelled.")
+    if set(chosen) == open_lines:
+        chosen = []  # every line left: the whole order
     preview = order_cancel_preview(order=order)
     if not preview.eligible:
         raise DecisionError(f"TikTok does not allow cancelling this order: {preview.why_not}")
@@ -711,7 +744,14 @@ def order_cancel(*, order: Order, reason: str, actor: User | None, note: str = "
         kind=CANCEL_ORDER,
         target=f"order:{order.tiktok_id}",
         target_label=f"Order {order.tiktok_id}",
-        desired={"order_id": order.tiktok_id, "cancel_reason": reason},
+        desired={
+            "order_id": order.tiktok_id,
+            "cancel_reason": reason,
+            "order_line_item_ids": chosen,
+        },
         actor=actor,
-        reason=f"Seller cancel ({reason}){': ' + note if note else ''}",
+        reason=(
+            f"Seller cancel ({reason}"
+            f"{f'; {len(chosen)} line(s)' if chosen else ''}){': ' + note if note else ''}"
+        ),
     )

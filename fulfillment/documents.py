@@ -11,14 +11,15 @@ import io
 import logging
 import os
 import queue
+import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import httpx
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -108,8 +109,8 @@ def _lines_by_order(packages: Iterable[Package]) -> dict[int, list[OrderLine]]:
 
 def ordered_packages(job: PrintJob) -> list[Package]:
     """The job's packages in the operator's order (ties by order id, then package id)."""
-    packages = list(job.packages.select_related("order", "shop"))
-    lines = _lines_by_order(packages)
+    packages = list(job.packages.select_related("order", "shop").defer("raw", "order__raw"))
+    lines = _lines_by_order(packages) if job.order_by == PrintJob.Sort.SKU else {}
 
     def key(p: Package) -> tuple:
         order_key = (p.order_tiktok_id, p.tiktok_id)
@@ -141,11 +142,10 @@ def _download(client: TikTokClient, package: Package, kind: str, size: str) -> t
     return body, document.tracking_number or ""
 
 
-def _store(package: Package, kind: str, size: str, body: bytes, tracking: str) -> PackageDocument:
+def _store(
+    package: Package, kind: str, size: str, body: bytes, tracking: str, pages: int
+) -> PackageDocument:
     """Keep one downloaded document (storage first, then its row in a short transaction)."""
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(io.BytesIO(body)).pages)
     name = default_storage.save(
         f"fulfillment/packages/{package.shop_id}/{package.tiktok_id}-{kind}-{size}.pdf",
         ContentFile(body),
@@ -196,26 +196,31 @@ def _fetcher(
             connections.close_all()
 
 
+Fetched = PackageDocument | tuple[bytes, str] | str
+
+
 def documents_fetch(
     packages: list[Package], *, kind: str, size: str
-) -> tuple[dict[int, PackageDocument], list[dict[str, str]]]:
-    """Stored documents for these packages, fetching the missing ones; and the failures.
+) -> Iterator[tuple[Package, Fetched]]:
+    """Each package's document as it becomes available: stored, just downloaded, or why not.
 
-    Downloads run in DOCUMENT_FETCH_THREADS threads (the shared limiter paces their calls);
-    this thread stores each file as it arrives.
+    Stored ones come first; the missing ones are downloaded in DOCUMENT_FETCH_THREADS threads
+    (the shared limiter paces their calls) in the given order and yielded as they arrive, so
+    the caller stores and merges while the next ones download.
     """
     stored = {
         d.package_id: d
         for d in PackageDocument.objects.filter(package__in=packages, document_type=kind, size=size)
     }
-    missing = [
-        p
-        for p in packages
-        if p.pk not in stored or not default_storage.exists(stored[p.pk].file.name)
-    ]
-    failures: list[dict[str, str]] = []
+    missing = []
+    for package in packages:
+        document = stored.get(package.pk)
+        if document is not None and default_storage.exists(document.file.name):
+            yield package, document
+        else:
+            missing.append(package)
     if not missing:
-        return stored, failures
+        return
     work: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
     for package in missing:
@@ -237,14 +242,9 @@ def documents_fetch(
         if item is _DONE:
             running -= 1
             continue
-        package, got = item
-        if isinstance(got, str):
-            failures.append({"package_id": package.tiktok_id, "message": got})
-        else:
-            stored[package.pk] = _store(package, kind, size, *got)
+        yield item
     for thread in threads:
         thread.join()
-    return stored, failures
 
 
 def print_job_build(*, job_id: int) -> PrintJob:
@@ -253,11 +253,16 @@ def print_job_build(*, job_id: int) -> PrintJob:
     packages = ordered_packages(job)
     page_map: list[str] = []
     failures: list[dict[str, str]] = []
+    name = f"fulfillment/print/job-{job.pk}-{job.kind.lower()}.pdf"
     try:
         if job.kind == PrintJob.Kind.PICK_LIST:
-            body, pages = pick_list_pdf(job, packages), 0
+            from pypdf import PdfReader
+
+            body = pick_list_pdf(job, packages)
+            pages = len(PdfReader(io.BytesIO(body)).pages)
+            name = default_storage.save(name, ContentFile(body))
         else:
-            body, page_map, failures = _merge(job, packages)
+            name, page_map, failures = _merge(job, packages, name)
             pages = len(page_map)
     except Exception as error:
         logger.exception("print job %s failed", job.pk)
@@ -266,16 +271,9 @@ def print_job_build(*, job_id: int) -> PrintJob:
         )
         job.refresh_from_db()
         return job
-    if job.kind == PrintJob.Kind.PICK_LIST:
-        from pypdf import PdfReader
-
-        pages = len(PdfReader(io.BytesIO(body)).pages)
-    name = default_storage.save(
-        f"fulfillment/print/job-{job.pk}-{job.kind.lower()}.pdf", ContentFile(body)
-    )
     PrintJob.objects.filter(pk=job.pk).update(
         status=PrintJob.Status.READY if pages else PrintJob.Status.FAILED,
-        file=name,
+        file=name if pages else "",
         pages=pages,
         page_map=page_map,
         failures=failures,
@@ -285,23 +283,57 @@ def print_job_build(*, job_id: int) -> PrintJob:
     return job
 
 
-def _merge(job: PrintJob, packages: list[Package]) -> tuple[bytes, list[str], list[dict[str, str]]]:
-    from pypdf import PdfWriter
+def _merge(
+    job: PrintJob, packages: list[Package], name: str
+) -> tuple[str, list[str], list[dict[str, str]]]:
+    """Fetch, store and merge in one pass, the merged PDF written to a temporary file.
 
-    stored, failures = documents_fetch(packages, kind=job.kind, size=job.size)
-    writer = PdfWriter()
+    Pages go out in the operator's order as soon as the next package's document is there; a
+    document that arrives early waits in memory (a few, since downloads start in that order).
+    Memory stays that of a few labels whatever the batch size.
+    """
+    from pypdf import PdfReader
+
+    from fulfillment.pdfstream import PdfConcatenator
+
+    position = {p.pk: n for n, p in enumerate(packages)}
+    early: dict[int, PdfReader | PackageDocument | None] = {}
     page_map: list[str] = []
-    for package in packages:
-        document = stored.get(package.pk)
-        if document is None:
-            continue
-        with default_storage.open(document.file.name, "rb") as handle:
-            writer.append(io.BytesIO(handle.read()))
-        page_map += [package.tiktok_id] * document.pages
-    out = io.BytesIO()
-    if page_map:
-        writer.write(out)
-    return out.getvalue(), page_map, failures
+    failures: list[dict[str, str]] = []
+    following = 0
+    with tempfile.TemporaryFile() as out:
+        merged = PdfConcatenator(out)
+
+        def flush() -> None:
+            nonlocal following
+            while following < len(packages) and packages[following].pk in early:
+                reader = early.pop(packages[following].pk)
+                if isinstance(reader, PackageDocument):
+                    with default_storage.open(reader.file.name, "rb") as handle:
+                        reader = PdfReader(io.BytesIO(handle.read()))
+                if reader is not None:
+                    page_map.extend([packages[following].tiktok_id] * merged.append(reader))
+                following += 1
+
+        for package, got in documents_fetch(packages, kind=job.kind, size=job.size):
+            if isinstance(got, str):
+                failures.append({"package_id": package.tiktok_id, "message": got})
+                early[package.pk] = None
+            elif isinstance(got, PackageDocument):
+                early[package.pk] = got  # opened when its turn comes
+            else:
+                body, tracking = got
+                reader = PdfReader(io.BytesIO(body))
+                _store(package, job.kind, job.size, body, tracking, len(reader.pages))
+                early[package.pk] = reader
+            if position[package.pk] == following:
+                flush()
+        flush()
+        if not page_map:
+            return "", page_map, failures
+        merged.close()
+        out.seek(0)
+        return default_storage.save(name, File(out)), page_map, failures
 
 
 def pick_list_rows(packages: list[Package]) -> list[dict[str, object]]:

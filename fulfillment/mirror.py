@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fulfillment.models import AfterSale, Cancellation, Package, Return
+from fulfillment.restock import restock_finished
 from orders.models import Order
 from shops.gateway import client_for_shop
 from shops.models import Shop
@@ -167,6 +168,7 @@ def _aftersales_store(
         unique_fields=["shop", "tiktok_id"],
         update_fields=AFTERSALE_FIELDS + extra_fields,
     )
+    restock_finished(shop=shop, model=model, tiktok_ids=latest)  # webhooks and syncs alike
     return len(rows)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -169,9 +169,43 @@ class RestockRule(models.Model):
     warehouse_id = models.CharField(
         max_length=32, blank=True, help_text="TikTok id of the warehouse the units go back to."
     )
+    enabled_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the rule was last turned on: requests finished before make no draft.",
+    )
 
     def __str__(self) -> str:
         return f"Restock rule of {self.shop}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        was_on = RestockRule.objects.filter(pk=self.pk, enabled=True).exists() if self.pk else False
+        if self.enabled and not was_on:
+            self.enabled_at = timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "enabled_at"}
+        super().save(*args, **kwargs)
+
+
+class RestockRecord(models.Model):
+    """One request's restock draft: made once, by whichever path saw the request finish first."""
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.CASCADE, related_name="+")
+    family = models.CharField(max_length=8, choices=[("return", "Return"), ("cancel", "Cancel")])
+    request_tiktok_id = models.CharField(max_length=32)
+    change_set = models.ForeignKey(
+        "catalog.ChangeSet", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "family", "request_tiktok_id"], name="restock_once_per_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Restock of {self.family} {self.request_tiktok_id}"
 
 
 class ShipBatch(models.Model):

@@ -146,17 +146,40 @@ class BulkDecisionForm(forms.Form):
         return out
 
 
+class BulkReasonsForm(BulkDecisionForm):
+    """The selection and decision whose shared reject reasons the bulk form offers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("reject_reason", "comment"):
+            del self.fields[name]
+
+
 class SellerCancelForm(forms.Form):
     """Cancel an order with one of TikTok's reasons; confirm after seeing the refund."""
 
     reason = forms.ChoiceField(choices=(), label="Reason")
+    lines = forms.MultipleChoiceField(
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label="Lines to cancel (none ticked: the whole order)",
+        error_messages={"invalid_choice": "A chosen line cannot be cancelled now."},
+    )
     note = forms.CharField(max_length=500, required=False, label="Note for the activity log")
     confirm = forms.BooleanField(required=False)
 
-    def __init__(self, *args: Any, reasons: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        reasons: tuple[str, ...],
+        lines: list[tuple[str, str]] = (),  # type: ignore[assignment]
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         words = [(r, r.replace("ecom_order_", "").replace("_", " ")) for r in reasons]
         self.fields["reason"].choices = [("", "Choose TikTok's reason"), *words]  # type: ignore[attr-defined]
+        self.fields["lines"].choices = list(lines)  # type: ignore[attr-defined]
 
 
 MODELS: dict[str, type[Return] | type[Cancellation]] = {"return": Return, "cancel": Cancellation}

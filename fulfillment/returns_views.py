@@ -16,7 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fulfillment.decisions import (
     AT_DEADLINE,
+    DECISIONS,
     DecisionError,
+    cancellable_lines,
     decisions_for,
     family_of,
     order_cancel,
@@ -25,11 +27,13 @@ from fulfillment.decisions import (
     reject_reasons,
     request_decide,
     requests_decide,
+    shared_reject_reasons,
 )
 from fulfillment.models import WAITING, AfterSale
 from fulfillment.returns_forms import (
     MODELS,
     BulkDecisionForm,
+    BulkReasonsForm,
     DecisionForm,
     InboxFilterForm,
     SellerCancelForm,
@@ -309,20 +313,59 @@ def bulk_decide(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def bulk_reasons(request: HttpRequest) -> HttpResponse:
+    """The reject reasons TikTok offers for every selected request (the bulk form's select)."""
+    form = BulkReasonsForm(request.GET)
+    reasons: list[tuple[str, str]] = []
+    note = ""
+    decision = None
+    if not form.is_valid():
+        note = "Select requests and a decision first."
+    else:
+        decision = DECISIONS[form.cleaned_data["decision"]]
+        if decision.needs_reason:
+            targets = [_request_or_404(request, f, pk) for f, pk in form.cleaned_data["ids"]]
+            try:
+                reasons = shared_reject_reasons(requests=targets, decision=decision.name)
+            except TikTokError as exc:
+                note = f"TikTok's reasons could not be read: {exc.message or exc}"
+            else:
+                if not reasons:
+                    note = "TikTok has no reason valid for all of these: reject them one by one."
+    return render_page(
+        request,
+        "fulfillment/returns/bulk_reasons.html",
+        {
+            "reasons": reasons,
+            "note": note,
+            "needs_reason": bool(decision and decision.needs_reason),
+        },
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def seller_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel an unshipped order: TikTok's reasons, then its refund, then confirm."""
     order = get_owned_or_404(Order.objects.select_related("shop"), request.user, pk=pk)
     data = request.POST if request.method == "POST" else None
+    open_lines = [
+        (line.tiktok_id, f"{line.product_name} · {line.sku_name or '—'} · {line.seller_sku or '—'}")
+        for line in cancellable_lines(order)
+    ]
+    # Bound once without reasons to read the chosen lines safely, before asking TikTok.
+    lines_form = SellerCancelForm(data, reasons=(), lines=open_lines)
+    lines_form.is_valid()
+    chosen = lines_form.cleaned_data.get("lines") or [] if data is not None else []
     reason = ""
     if data is not None and isinstance(data.get("reason"), str):
         reason = data["reason"][:255]
     try:
-        preview = order_cancel_preview(order=order, reason=reason)
+        preview = order_cancel_preview(order=order, reason=reason, line_ids=chosen)
     except TikTokError as exc:
         messages.error(request, f"TikTok could not be asked: {exc.message or exc}")
         return redirect(reverse("order-detail", args=[order.pk]))
-    form = SellerCancelForm(data, reasons=preview.reasons)
+    form = SellerCancelForm(data, reasons=preview.reasons, lines=open_lines)
     status = 200
     if data is not None:
         if form.is_valid() and form.cleaned_data["confirm"] and preview.refund is not None:
@@ -332,6 +375,7 @@ def seller_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                     actor=request.user,  # type: ignore[arg-type]
                     note=form.cleaned_data["note"],
+                    line_ids=form.cleaned_data["lines"],
                 )
             except (DecisionError, TikTokError) as exc:
                 form.add_error(None, str(exc))

@@ -8,7 +8,7 @@ back. Sending it re-reads the mirror, asks the operator to confirm the count, an
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -21,7 +21,7 @@ from fulfillment.models import Package, ShipBatch, ShipBatchPackage
 from fulfillment.shipping_commands import SHIP_BATCH
 from orders.models import OrderStatus
 from shops.access import visible_shops
-from shops.commands import command_create
+from shops.commands import command_cancel, command_create
 from shops.models import Command
 from shops.roles import is_admin
 
@@ -70,7 +70,7 @@ def ship_batch_create(
     *, packages: QuerySet[Package], actor: User, selection: str = ""
 ) -> ShipBatch:
     """A draft batch of these packages (frozen now), each held back or not with why."""
-    rows = list(packages.select_related("order", "shop").order_by("pk"))
+    rows = list(packages.select_related("order", "shop").defer("raw", "order__raw").order_by("pk"))
     if not rows:
         raise ShipError("Choose at least one package.")
     if len(rows) > settings.SHIP_BATCH_MAX:
@@ -126,9 +126,9 @@ def ship_batch_send(
         if batch.status != ShipBatch.Status.DRAFT:
             raise ShipError("This batch has already been sent.")
         entries = list(
-            batch.entries.select_related("package__order", "package__shop", "shop").order_by(
-                "position"
-            )
+            batch.entries.select_related("package__order", "package__shop", "shop")
+            .defer("package__raw", "package__order__raw")
+            .order_by("position")
         )
         flight = _in_flight([e.package_id for e in entries])
         for entry in entries:
@@ -175,6 +175,11 @@ def ship_batch_send(
                     command=command
                 )
                 commands.append(command)
+        hold = undo_window([e.package for e in to_ship])
+        if hold:
+            Command.objects.filter(pk__in=[c.pk for c in commands]).update(
+                next_attempt_at=timezone.now() + hold
+            )
         batch.status = ShipBatch.Status.SENT
         batch.handover_method = handover_method
         batch.pickup_start = pickup_start if slot else None
@@ -183,6 +188,57 @@ def ship_batch_send(
         batch.sent_at = timezone.now()
         batch.save()
     return commands
+
+
+def undo_window(packages: list[Package]) -> timedelta | None:
+    """How long the send waits for an Undo: SEND_UNDO_SECONDS, none when a ship-by is that close."""
+    hold = timedelta(seconds=max(0, int(settings.SEND_UNDO_SECONDS)))
+    if not hold:
+        return None
+    now = timezone.now()
+    soon = now + hold + timedelta(minutes=1)
+    if any(p.order and p.order.ship_by and now <= p.order.ship_by <= soon for p in packages):
+        return None
+    return hold
+
+
+def batch_undo_until(batch: ShipBatch) -> datetime | None:
+    """Until when the sent batch can still be undone (its commands wait, none tried yet)."""
+    if batch.status != ShipBatch.Status.SENT:
+        return None
+    commands = list(
+        Command.objects.filter(pk__in=batch.entries.values("command_id")).values_list(
+            "status", "attempts", "next_attempt_at"
+        )
+    )
+    if not commands or any(s != Command.Status.QUEUED or a for s, a, _n in commands):
+        return None
+    until = min(n for _s, _a, n in commands)
+    return until if until > timezone.now() else None
+
+
+def ship_batch_undo(*, batch: ShipBatch, actor: User) -> ShipBatch:
+    """Take a sent batch back to its draft while none of its commands has gone to TikTok."""
+    with transaction.atomic():
+        batch = ShipBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status != ShipBatch.Status.SENT:
+            raise ShipError("This batch has not been sent.")
+        # Locked here, a command cannot be claimed by a worker meanwhile (SKIP LOCKED).
+        commands = list(
+            Command.objects.select_for_update().filter(pk__in=batch.entries.values("command_id"))
+        )
+        if not commands or any(c.status != Command.Status.QUEUED or c.attempts for c in commands):
+            raise ShipError("Too late to undo: the packages are already going to TikTok.")
+        for command in commands:
+            command_cancel(command=command, actor=actor)
+        batch.entries.update(command=None)
+        batch.status = ShipBatch.Status.DRAFT
+        batch.handover_method = ""
+        batch.pickup_start = batch.pickup_end = None
+        batch.sent_by = None
+        batch.sent_at = None
+        batch.save()
+    return batch
 
 
 def visible_batches(user: User) -> QuerySet[ShipBatch]:

@@ -94,6 +94,31 @@ class DocumentForm(forms.Form):
     reverse = forms.BooleanField(required=False, label="Reverse")
 
 
+class PackageDocumentsForm(DocumentForm):
+    """Documents for any chosen packages (the order page, the packages list)."""
+
+    package: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        queryset=None,
+        error_messages={
+            "required": "Check at least one shipped package.",
+            "invalid_choice": "A chosen package is not one you may print.",
+            "invalid_pk_value": "A chosen package is not one you may print.",
+        },
+    )
+
+    def __init__(self, *args: Any, packages: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["package"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = packages
+
+    def clean_package(self) -> QuerySet:
+        chosen = self.cleaned_data["package"]
+        if len(chosen) > 1000:
+            raise forms.ValidationError("Print at most 1,000 packages at once.")
+        return chosen
+
+
 class TrackingRowForm(forms.Form):
     """One package's row of the tracking grid."""
 
@@ -106,6 +131,16 @@ class TrackingRowForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Provider"), *providers]
         field.error_messages["invalid_choice"] = "Choose one of TikTok's providers."
+
+
+class OnePackageForm(forms.Form):
+    """`?package=<TikTok package id>`: the tracking grid for one package (from the order page)."""
+
+    package = forms.RegexField(
+        regex=r"^\d{1,30}$",
+        required=False,
+        error_messages={"invalid": "A package id is digits only."},
+    )
 
 
 class CsvImportForm(forms.Form):

@@ -30,8 +30,10 @@ from fulfillment.shipping import (
     awaiting_shipment,
     batch_pickup_slots,
     batch_progress,
+    batch_undo_until,
     ship_batch_create,
     ship_batch_send,
+    ship_batch_undo,
     visible_batches,
 )
 from fulfillment.shipping_filters import ToShipFilterSet
@@ -39,6 +41,8 @@ from fulfillment.shipping_forms import (
     ChooseForm,
     CsvImportForm,
     DocumentForm,
+    OnePackageForm,
+    PackageDocumentsForm,
     SendForm,
     TrackingRowForm,
 )
@@ -138,12 +142,26 @@ def ship_batch_detail(request: AuthenticatedHttpRequest, batch_id: int) -> HttpR
         "polling": (batch.status == ShipBatch.Status.SENT and not progress["finished"])
         or any(j.status == PrintJob.Status.BUILDING for j in jobs),
         "slots_note": slots_note,
+        "undo_until": batch_undo_until(batch),
         **progress,
     }
     status = 400 if form is not None and form.is_bound and form.errors else 200
     return render_page(
         request, "fulfillment/ship_batch.html", context, partial="batch-progress", status=status
     )
+
+
+@require_POST
+def ship_batch_undo_view(request: AuthenticatedHttpRequest, batch_id: int) -> HttpResponse:
+    """Undo a batch sent moments ago: back to its draft, nothing sent to TikTok."""
+    batch = get_object_or_404(visible_batches(request.user), pk=batch_id)
+    try:
+        ship_batch_undo(batch=batch, actor=request.user)
+    except ShipError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Undone: nothing was sent. The batch is a draft again.")
+    return redirect("ship-batch", batch.pk)
 
 
 @require_GET
@@ -188,6 +206,46 @@ def batch_documents(request: AuthenticatedHttpRequest, batch_id: int) -> HttpRes
     return redirect("ship-batch", batch.pk)
 
 
+@require_POST
+def package_documents(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Build labels, slips or the pick list for any chosen packages (order page, packages list)."""
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or back.startswith("//") or len(back) > 500 or "\x00" in back:
+        back = reverse("fulfillment")
+    form = PackageDocumentsForm(
+        request.POST, packages=for_visible_shops(Package.objects.all(), request.user)
+    )
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
+        return redirect(back)
+    options = {k: v for k, v in form.cleaned_data.items() if k != "package"}
+    chosen = Package.objects.filter(pk__in=[p.pk for p in form.cleaned_data["package"]])
+    try:
+        job = print_job_create(packages=chosen, actor=request.user, **options)
+    except DocumentError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(request, "Building the PDF: it can be downloaded here when ready.")
+    return redirect("print-job", job.pk)
+
+
+@require_GET
+def print_job_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+    """One PDF built from chosen packages: building (polled), ready to download, or failed."""
+    job = get_object_or_404(
+        visible_print_jobs(request.user).select_related("created_by", "batch"), pk=job_id
+    )
+    context = {
+        "job": job,
+        "print_jobs": [job],
+        "polling": job.status == PrintJob.Status.BUILDING,
+        "package_count": job.packages.count(),
+    }
+    return render_page(request, "fulfillment/print_job.html", context, partial="print-job")
+
+
 @require_GET
 def print_job_download(request: AuthenticatedHttpRequest, job_id: int) -> FileResponse:
     """The stored PDF (every download counts as a print)."""
@@ -211,6 +269,11 @@ def seller_shipping(request: AuthenticatedHttpRequest) -> HttpResponse:
         if fixing
         else scope.exclude(status__in=[*SHIPPED_STATUSES, "CANCELLED"])
     )
+    one = OnePackageForm(request.GET)
+    if not one.is_valid():
+        rows_qs = rows_qs.none()
+    elif one.cleaned_data["package"]:
+        rows_qs = rows_qs.filter(tiktok_id=one.cleaned_data["package"])
     packages = list(rows_qs.select_related("shop", "order").defer("raw")[:200])
     if packages and any(p.order_id for p in packages):
         orders = {o.pk: o for o in Order.objects.filter(pk__in=[p.order_id for p in packages])}
@@ -271,8 +334,44 @@ def seller_shipping(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = 400
     context = {
         "fixing": fixing,
+        "one": one,
         "rows": [(p, forms_by_pk[p.pk]) for p in packages],
         "csv_form": csv_form,
         "problems": problems,
     }
     return render_page(request, "fulfillment/seller_shipping.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def order_split_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Split an unshipped order's lines into packages, if TikTok allows it for this order."""
+    from fulfillment.split import SplitError, SplitForm, order_split, split_state
+    from shops.access import get_owned_or_404
+    from tiktok.errors import TikTokError
+
+    order = get_owned_or_404(Order.objects.select_related("shop"), request.user, pk=pk)
+    lines = [
+        (line.tiktok_id, f"{line.product_name} · {line.sku_name or '—'} · {line.seller_sku or '—'}")
+        for line in order.lines.order_by("id")
+    ]
+    try:
+        allowed, why_not = split_state(order)
+    except TikTokError as exc:
+        messages.error(request, f"TikTok could not be asked: {exc.message or exc}")
+        return redirect("order-detail", order.pk)
+    form = SplitForm(request.POST if request.method == "POST" else None, lines=lines)
+    status = 200
+    if request.method == "POST":
+        if not allowed:
+            form.add_error(None, f"TikTok does not allow splitting this order: {why_not}")
+        elif form.is_valid():
+            try:
+                order_split(order=order, groups=form.groups(), actor=request.user)
+            except SplitError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Splitting the order: sent to TikTok.")
+                return redirect("order-detail", order.pk)
+        status = 400
+    context = {"order": order, "form": form, "allowed": allowed, "why_not": why_not}
+    return render_page(request, "fulfillment/split.html", context, status=status)

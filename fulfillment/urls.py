@@ -13,10 +13,17 @@ urlpatterns = [
         name="ship-batch",
     ),
     path(
+        "fulfillment/batches/<int:batch_id>/undo/",
+        shipping_views.ship_batch_undo_view,
+        name="ship-batch-undo",
+    ),
+    path(
         "fulfillment/batches/<int:batch_id>/documents/",
         shipping_views.batch_documents,
         name="ship-batch-documents",
     ),
+    path("fulfillment/documents/", shipping_views.package_documents, name="package-documents"),
+    path("fulfillment/print/<int:job_id>/", shipping_views.print_job_detail, name="print-job"),
     path(
         "fulfillment/print/<int:job_id>/download/",
         shipping_views.print_job_download,
@@ -25,6 +32,8 @@ urlpatterns = [
     path("fulfillment/seller-shipping/", shipping_views.seller_shipping, name="seller-shipping"),
     path("returns/", returns_views.inbox, name="returns"),
     path("returns/bulk/", returns_views.bulk_decide, name="returns-bulk"),
+    path("returns/bulk/reasons/", returns_views.bulk_reasons, name="returns-bulk-reasons"),
     path("returns/<str:family>/<int:pk>/", returns_views.request_detail, name="returns-detail"),
     path("orders/<int:pk>/cancel/", returns_views.seller_cancel, name="order-cancel"),
+    path("orders/<int:pk>/split/", shipping_views.order_split_view, name="order-split"),
 ]

@@ -52,6 +52,8 @@ from tiktok.types import (
     ShippingInfo,
     ShippingProvider,
     Shop,
+    SplitAttributes,
+    SplitResult,
     Statement,
     StatementTransactionPage,
     TrackingEvent,
@@ -106,6 +108,8 @@ API_VERSIONS: Mapping[str, str] = {
     "ship_package": "202309",
     "ship_packages": "202309",
     "get_handover_time_slots": "202309",
+    "get_split_attributes": "202309",
+    "split_order": "202309",
     "get_shipping_document": "202309",
     "mark_package_shipped": "202610",
     "update_order_shipping_info": "202309",
@@ -185,6 +189,12 @@ SHIP_PACKAGE = _endpoint(
 )
 SHIP_PACKAGES = _endpoint(
     "ship_packages", "POST", "/fulfillment/{version}/packages/ship", repeatable=False
+)
+GET_SPLIT_ATTRIBUTES = _endpoint(
+    "get_split_attributes", "GET", "/fulfillment/{version}/orders/split_attributes"
+)
+SPLIT_ORDER = _endpoint(
+    "split_order", "POST", "/fulfillment/{version}/orders/{order_id}/split", repeatable=False
 )
 GET_HANDOVER_TIME_SLOTS = _endpoint(
     "get_handover_time_slots",
@@ -991,6 +1001,40 @@ class TikTokClient:
             raise InvalidRequestError("a package appears twice in one batch ship")
         sent = self.send(SHIP_PACKAGES, body={"packages": [s.to_api() for s in shipments]})
         return BatchResult.from_api(sent.data, request_id=sent.request_id)
+
+    def get_split_attributes(self, order_ids: Sequence[str]) -> list[SplitAttributes]:
+        """Whether each order can (or must) be split into several packages before shipping."""
+        ids = _id_list(order_ids, 50, "order_ids") or []
+        data = self.call(GET_SPLIT_ATTRIBUTES, query={"order_ids": ",".join(ids)})
+        rows = data.get("split_attributes")
+        return [SplitAttributes.from_api(r) for r in rows or () if isinstance(r, dict)]
+
+    def split_order(
+        self,
+        order_id: str,
+        *,
+        groups: Mapping[str, Sequence[str]],
+        idempotency_key: str | None = None,
+    ) -> SplitResult:
+        """Split an order's lines into packages: group id → its order line item ids."""
+        if len(groups) < 2 or not all(groups.values()):
+            raise InvalidRequestError("a split needs at least two groups, each with lines")
+        body = {
+            "splittable_groups": [
+                {
+                    "id": group_id,
+                    "order_line_item_ids": [_path_id(i, "order_line_item_id") for i in lines],
+                }
+                for group_id, lines in groups.items()
+            ]
+        }
+        sent = self.send(
+            SPLIT_ORDER,
+            path_params={"order_id": order_id},
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+        return SplitResult.from_api(sent.data, request_id=sent.request_id)
 
     def get_handover_time_slots(self, package_id: str) -> HandoverTimeSlots:
         """When and how a package can be handed to the carrier."""

@@ -796,6 +796,47 @@ class PickupSlot:
 
 
 @dataclass(frozen=True)
+class SplitAttributes:
+    """Get Order Split Attributes, one order: may it be split, must it, and why."""
+
+    order_id: str | None
+    can_split: bool
+    must_split: bool
+    reason: str | None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, raw: Raw) -> SplitAttributes:
+        """Read one `split_attributes[]` entry (missing flags read as False)."""
+        return cls(
+            order_id=as_id(raw.get("order_id")),
+            can_split=bool(as_bool(raw.get("can_split"))),
+            must_split=bool(as_bool(raw.get("must_split"))),
+            reason=as_str(raw.get("reason")),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    """Split Orders: the packages made, each with the group id the seller gave it."""
+
+    packages: tuple[tuple[str, str], ...]  # (package id, splittable group id)
+    request_id: str | None = None
+    raw: Raw = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_api(cls, data: Raw, *, request_id: str | None = None) -> SplitResult:
+        """Read `data.packages[] {id, splittable_group_id}` (entries without an id are dropped)."""
+        rows = []
+        for row in _dicts(data.get("packages")):
+            package_id = as_id(row.get("id"))
+            if package_id:
+                rows.append((package_id, as_id(row.get("splittable_group_id")) or ""))
+        return cls(packages=tuple(rows), request_id=request_id, raw=data)
+
+
+@dataclass(frozen=True)
 class HandoverTimeSlots:
     """How and when a package can be handed to the carrier."""
 

@@ -63,7 +63,13 @@ def test_operator_decides_in_the_inbox(live_server, page: Page, settings, sandbo
     for r in refunds:
         page.get_by_label(f"Select {r.tiktok_id}").check()
     expect(page.get_by_test_id("selected-count")).to_have_text("3 selected")
+    # a rejection offers the reasons TikTok has for all three
+    page.get_by_label("Decision for the selected").select_option("REJECT_REFUND")
+    expect(page.get_by_test_id("bulk-reason")).to_be_visible()
+    assert page.get_by_test_id("bulk-reason").locator("option").count() > 1
+    page.screenshot(path="/tmp/returns-bulk-reasons.png", full_page=True)
     page.get_by_label("Decision for the selected").select_option("APPROVE_REFUND")
+    expect(page.get_by_test_id("bulk-reason")).to_have_count(0)
     page.get_by_test_id("bulk-apply").click()
     expect(page.get_by_test_id("bulk-outcome")).to_have_count(3)
     page.screenshot(path="/tmp/returns-bulk.png", full_page=True)

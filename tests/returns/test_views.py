@@ -227,3 +227,156 @@ def test_seller_cancel_shows_tiktoks_refund_before_confirming(
     assert command.status == Command.Status.SUCCEEDED, command.error_message
     assert writes(sandbox, command) == (1, 1)
     assert Cancellation.objects.filter(shop=shop, order_tiktok_id=order.tiktok_id).exists()
+
+
+def test_bulk_reject_offers_the_reasons_every_selected_request_shares(
+    client, sandbox_operator, shop, sandbox
+):
+    from fulfillment.decisions import reject_reasons
+
+    requests = [sandbox_return(sandbox, shop) for _ in range(2)]
+    ids = ",".join(f"return:{r.pk}" for r in requests)
+    response = client.get(
+        reverse("returns-bulk-reasons"),
+        {"ids": ids, "decision": "REJECT_REFUND"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    offered = response.context["reasons"]
+    each = [
+        {name for name, _t in reject_reasons(request=r, decision="REJECT_REFUND")} for r in requests
+    ]
+    assert offered and {name for name, _t in offered} == each[0] & each[1]
+    body = response.content.decode()
+    assert 'data-testid="bulk-reason"' in body and 'hx-trigger="bulk-changed' in body
+    # approving needs no reason: no select
+    approve = client.get(
+        reverse("returns-bulk-reasons"), {"ids": ids, "decision": "APPROVE_REFUND"}
+    )
+    assert 'data-testid="bulk-reason"' not in approve.content.decode()
+    # rejecting with a shared reason sends one command per request
+    reason = offered[0][0]
+    result = client.post(
+        reverse("returns-bulk"),
+        {"ids": ids, "decision": "REJECT_REFUND", "reject_reason": reason, "comment": "Used"},
+    )
+    assert [ok for _id, _w, ok in result.context["outcomes"]] == [True, True]
+    assert Command.objects.filter(desired__reject_reason=reason).count() == 2
+
+
+def test_bulk_reject_with_a_reason_not_in_tiktoks_list_is_refused_per_request(
+    client, sandbox_operator, shop, sandbox
+):
+    ret = sandbox_return(sandbox, shop)
+    result = client.post(
+        reverse("returns-bulk"),
+        {"ids": f"return:{ret.pk}", "decision": "REJECT_REFUND", "reject_reason": "made_up"},
+    )
+    assert [ok for _id, _w, ok in result.context["outcomes"]] == [False]
+    assert Command.objects.count() == 0
+
+
+@pytest.mark.parametrize("ids", ["return:x", "a\x00b", "9" * 30000, "cancel:1;drop", "², ", ""])
+@pytest.mark.parametrize("decision", ["REJECT_REFUND", "a\x00b", "x" * 5000])
+def test_hostile_bulk_reasons_query_gets_a_note(client, operator, ids, decision):
+    response = client.get(reverse("returns-bulk-reasons"), {"ids": ids, "decision": decision})
+    assert response.status_code == 200
+    assert 'data-testid="bulk-reason-note"' in response.content.decode()
+
+
+def test_bulk_reasons_for_another_shops_request_is_a_404(client, operator):
+    stranger = make_return(make_order(make_shop()))
+    response = client.get(
+        reverse("returns-bulk-reasons"),
+        {"ids": f"return:{stranger.pk}", "decision": "REJECT_REFUND"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 404
+
+
+def _mirrored_order(shop, sandbox, *, lines: int):
+    from orders.models import Order
+    from shops.models import SyncRun
+    from shops.sync import sync_request, sync_run
+
+    while True:
+        created = ctl(
+            sandbox, "POST", "orders", shop_id=shop.tiktok_id, status="AWAITING_SHIPMENT"
+        )["order"]
+        if len(created["line_items"]) >= lines:
+            break
+    run = sync_request(shop_id=shop.pk, resource="orders", kind=SyncRun.Kind.FULL, enqueue=False)
+    sync_run(run_id=run.pk)
+    return Order.objects.get(shop=shop, tiktok_id=created["id"])
+
+
+def test_seller_cancels_some_lines_with_their_refund_and_the_rest_still_ships(
+    client, sandbox_operator, shop, sandbox
+):
+    order = _mirrored_order(shop, sandbox, lines=2)
+    lines = list(order.lines.order_by("id").values_list("tiktok_id", flat=True))
+    url = reverse("order-cancel", args=[order.pk])
+    page = client.get(url)
+    assert 'data-testid="cancel-lines"' in page.content.decode()
+    reason = next(c[0] for c in page.context["form"].fields["reason"].choices if c[0])
+    whole = client.post(url, {"reason": reason}).context["preview"].refund.amount
+    some = client.post(url, {"reason": reason, "lines": [lines[0]]})
+    part = some.context["preview"].refund.amount
+    assert 0 < part < whole
+    assert "Cancelling 1 line" in some.content.decode()
+    done = client.post(url, {"reason": reason, "lines": [lines[0]], "confirm": "on"})
+    assert done.status_code == 302
+    run_until_settled(shop)
+    command = Command.objects.get()
+    assert command.status == Command.Status.SUCCEEDED, command.error_message
+    assert command.desired["order_line_item_ids"] == [lines[0]]
+    assert writes(sandbox, command) == (1, 1)
+    on_tiktok = ctl(sandbox, "GET", f"orders/{order.tiktok_id}")["order"]
+    assert on_tiktok["status"] == "AWAITING_SHIPMENT"
+    statuses = {li["id"]: li["display_status"] for li in on_tiktok["line_items"]}
+    assert statuses[lines[0]] == "CANCELLED"
+    assert all(statuses[line] != "CANCELLED" for line in lines[1:])
+    cancellation = Cancellation.objects.get(shop=shop, order_tiktok_id=order.tiktok_id)
+    assert [li["order_line_item_id"] for li in cancellation.lines] == [lines[0]]
+
+
+def test_a_line_that_cannot_be_cancelled_is_refused_beside_the_lines(
+    client, sandbox_operator, shop, sandbox
+):
+    order = _mirrored_order(shop, sandbox, lines=2)
+    url = reverse("order-cancel", args=[order.pk])
+    reason = next(c[0] for c in client.get(url).context["form"].fields["reason"].choices if c[0])
+    for bad in ["5" * 18, "a\x00b", "²", "9" * 5000]:
+        response = client.post(url, {"reason": reason, "lines": [bad], "confirm": "on"})
+        assert response.status_code == 400, bad
+        assert 'data-testid="error-lines"' in response.content.decode()
+    assert Command.objects.count() == 0
+
+
+def test_the_sandbox_cancels_the_order_when_the_last_lines_go(shop, sandbox):
+    from shops.gateway import client_for_shop
+    from tiktok.errors import ApiError
+
+    order = _mirrored_order(shop, sandbox, lines=2)
+    lines = list(order.lines.order_by("id").values_list("tiktok_id", flat=True))
+    client = client_for_shop(shop)
+    reason = client.get_aftersale_eligibility(order.tiktok_id, request_types=["CANCEL"])[
+        0
+    ].reason_names[0]
+    client.cancel_order(
+        order.tiktok_id, cancel_reason=reason, idempotency_key="k1", order_line_item_ids=lines[:1]
+    )
+    assert ctl(sandbox, "GET", f"orders/{order.tiktok_id}")["order"]["status"] == (
+        "AWAITING_SHIPMENT"
+    )
+    with pytest.raises(ApiError, match="already cancelled"):
+        client.cancel_order(
+            order.tiktok_id,
+            cancel_reason=reason,
+            idempotency_key="k2",
+            order_line_item_ids=lines[:1],
+        )
+    client.cancel_order(
+        order.tiktok_id, cancel_reason=reason, idempotency_key="k3", order_line_item_ids=lines[1:]
+    )
+    assert ctl(sandbox, "GET", f"orders/{order.tiktok_id}")["order"]["status"] == "CANCELLED"

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from catalog.filters import ProductFilterSet
-from fulfillment.filters import CancellationFilterSet, PackageFilterSet, ReturnFilterSet
+from fulfillment.filters import PackageFilterSet
+from fulfillment.returns_forms import InboxFilterForm
 from orders.filters import OrderFilterSet
 from shops.models import AuditEntry, Profile
 from tests.factories import make_catalog_and_orders, make_shop, make_user
@@ -41,13 +42,14 @@ LISTS = [
     ("orders", {}, OrderFilterSet),
     ("orders-export", {}, OrderFilterSet),
     ("fulfillment", {}, PackageFilterSet),
-    ("returns", {"kind": "returns"}, ReturnFilterSet),
-    ("returns", {"kind": "cancellations"}, CancellationFilterSet),
+    ("returns", {}, InboxFilterForm),  # the inbox: returns, refunds and cancellations together
+    ("returns", {"type": "CANCEL"}, InboxFilterForm),
 ]
 
 
-def params_of(filterset_class) -> list[str]:
-    return [*filterset_class.base_filters, "page", "kind"]
+def params_of(filter_class) -> list[str]:
+    fields = getattr(filter_class, "base_filters", None) or filter_class.base_fields
+    return [*fields, "page", "kind"]
 
 
 def body_of(response) -> bytes:

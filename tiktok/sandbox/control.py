@@ -81,7 +81,9 @@ def _doc(app: SandboxApp, name: str, start_response: StartResponse) -> Iterable[
             return [b"document expired or unknown"]
         shop = app.store.world.shops[doc.shop_no]
         f = facts(shop, doc.idx)
-        pdf = docs.render(shop, f, doc.k, doc.doc_type, doc.size)
+    # Drawn outside the store lock, so API calls are not held up behind a PDF (a real TikTok
+    # serves its documents from a CDN); the facts were read under it.
+    pdf = docs.render(shop, f, doc.k, doc.doc_type, doc.size)
     start_response(
         "200 OK",
         [

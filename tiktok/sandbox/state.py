@@ -614,8 +614,19 @@ class Store:
             self.cancel_order(shop, idx, initiator="SELLER", reason="Out of stock")
         return idx
 
-    def cancel_order(self, shop: Shop, idx: int, *, initiator: str, reason: str) -> AfterSale:
-        """Cancel an order that has not shipped; the cancellation is recorded as succeeded."""
+    def cancel_order(
+        self,
+        shop: Shop,
+        idx: int,
+        *,
+        initiator: str,
+        reason: str,
+        line_positions: list[int] | None = None,
+    ) -> AfterSale:
+        """Cancel an order that has not shipped (or some of its lines); recorded as succeeded.
+
+        Cancelled lines leave their package; once every line is cancelled the order is.
+        """
         rec = self._new_aftersale(
             shop, idx, "cancel", "CANCEL" if initiator != "BUYER" else "BUYER_CANCEL"
         )
@@ -623,7 +634,20 @@ class Store:
         rec.reason_text = reason
         rec.status = "CANCELLATION_REQUEST_SUCCESS"
         paid = shop.orders.status[idx] != UNPAID
-        self._cancel(shop, idx, initiator, reason)
+        extra = shop.orders.extra.setdefault(idx, {})
+        done = set(extra.get("cancelled_lines", ()))
+        left = [pos for pos in range(len(facts(shop, idx).lines)) if pos not in done]
+        if line_positions is not None and set(line_positions) != set(left):
+            rec.line_item_ids = [shop.line_item_id(idx, pos) for pos in sorted(line_positions)]
+            extra["cancelled_lines"] = sorted(done | set(line_positions))
+            extra.setdefault("cancelled_line_reasons", {}).update(
+                {pos: (initiator, reason) for pos in line_positions}
+            )
+            self.touch(shop, idx)
+        else:
+            if done:
+                rec.line_item_ids = [shop.line_item_id(idx, pos) for pos in left]
+            self._cancel(shop, idx, initiator, reason)
         self._emit_cancellation(shop, rec)
         if paid:
             self.emit_refund(shop, rec)

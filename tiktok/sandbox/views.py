@@ -201,6 +201,8 @@ def package_statuses(shop: Shop, idx: int) -> list[str]:
             return []
     n_items = extra.get("n_items", t.n_items) if shop.skus else 0
     count = 2 if t.split and n_items >= 2 else 1
+    if extra.get("split_groups"):
+        count = len(extra["split_groups"])  # split by the seller (Split Orders)
     overrides = extra.get("pkgs", {})
     result = []
     for k in range(count):
@@ -221,10 +223,17 @@ def packages(f: OrderFacts) -> list[Package]:
         if len(statuses) == 2
         else [list(range(n_lines))]
     )
+    if f.extra.get("split_groups"):
+        groups = [list(g) for g in f.extra["split_groups"]]
     overrides = f.extra.get("pkgs", {})
+    cancelled = set(f.extra.get("cancelled_lines", ()))
     result = []
-    for k, (status, positions) in enumerate(zip(statuses, groups, strict=False)):
+    for k, (status, group) in enumerate(zip(statuses, groups, strict=False)):
         ov = overrides.get(k, {})
+        # lines the seller cancelled leave their package; a package left empty is cancelled
+        positions = [pos for pos in group if pos not in cancelled]
+        if group and not positions:
+            status = "CANCELLED"
         shipped = status in SHIPPED_PACKAGE_STATUSES
         pid, pname = _provider(f, k)
         pid = ov.get("shipping_provider_id", pid)
@@ -467,6 +476,11 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
         if status == CANCELLED:
             item["cancel_user"] = order["cancellation_initiator"]
             item["cancel_reason"] = order["cancel_reason"]
+        elif pos in f.extra.get("cancelled_lines", ()):
+            initiator, why = f.extra.get("cancelled_line_reasons", {}).get(pos, ("SELLER", ""))
+            item["display_status"] = ORDER_STATUSES[CANCELLED]
+            item["cancel_user"] = initiator
+            item["cancel_reason"] = why
         parts = bundle_parts(f, pos)
         if parts:
             item["sub_item_info"] = [

@@ -529,3 +529,99 @@ def shipping_providers(ctx: Ctx) -> dict[str, Any]:
             {"id": pid, "name": shop.providers[pid]} for pid in option.provider_ids
         ]
     }
+
+
+MAX_SPLIT_PACKAGES = 9  # package numbers are one digit (UNVERIFIED: TikTok's own limit)
+
+
+def _split_state(shop: Shop, idx: int) -> tuple[bool, str]:
+    """Whether the order's lines may be split into packages now, and why not."""
+    f = facts(shop, idx)
+    if shop.orders.status[idx] != AWAITING_SHIPMENT:
+        return False, "Only orders awaiting shipment can be split."
+    pkgs = packages(f)
+    if any(p.status != "TO_FULFILL" for p in pkgs):
+        return False, "A package of this order has already shipped."
+    if len(pkgs) != 1:
+        return False, "The order is already in several packages."
+    if len(pkgs[0].line_positions) < 2:
+        return False, "A single line cannot be split."
+    return True, ""
+
+
+@api("GET", "/fulfillment/{v}/orders/split_attributes", scope="seller.fulfillment.basic")
+def split_attributes(ctx: Ctx) -> dict[str, Any]:
+    """Get Order Split Attributes: may each order be split into packages, and why not."""
+    shop = ctx.require_shop()
+    ids = [i for i in (ctx.q.get("order_ids") or "").split(",") if i]
+    if not ids or len(ids) > 50:
+        raise SandboxError(36009004, "Invalid parameter. `order_ids` takes 1 to 50 order ids.")
+    rows = []
+    for order_id in ids:
+        idx = shop.order_idx(order_id)
+        if idx is None:
+            raise SandboxError(*NOT_YOURS)
+        can, why = _split_state(shop, idx)
+        rows.append(
+            {
+                "order_id": order_id,
+                "can_split": can,
+                "reason": why,
+                "must_split": False,
+                "must_split_reasons": [],
+            }
+        )
+    return {"split_attributes": rows}
+
+
+@api("POST", "/fulfillment/{v}/orders/{order_id}/split", scope="seller.fulfillment.basic")
+def split_order(ctx: Ctx) -> dict[str, Any]:
+    """Split Orders: the order's lines go into the packages the seller groups them in.
+
+    The first group keeps the order's package id; the others get new ones (UNVERIFIED whether
+    TikTok keeps the original id). Every line must be in exactly one group.
+    """
+    shop = ctx.require_shop()
+    idx = _order(ctx, shop)
+    groups = ctx.body.get("splittable_groups")
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise SandboxError(36009004, "Invalid parameter. `splittable_groups` is required.")
+    can, why = _split_state(shop, idx)
+    if not can:
+        raise SandboxError(BAD_PACKAGE_STATE, why)
+    f = facts(shop, idx)
+    all_ids = [shop.line_item_id(idx, pos) for pos in range(len(f.lines))]
+    if not 2 <= len(groups) <= MAX_SPLIT_PACKAGES:
+        raise SandboxError(
+            36009004, f"Invalid parameter. Split into 2 to {MAX_SPLIT_PACKAGES} packages."
+        )
+    seen: list[str] = []
+    positions: list[list[int]] = []
+    group_ids: list[str] = []
+    for group in groups:
+        lines = [str(i) for i in group.get("order_line_item_ids") or []]
+        if not lines:
+            raise SandboxError(36009004, "Invalid parameter. Every group needs line items.")
+        unknown = [i for i in lines if i not in all_ids]
+        if unknown:
+            raise SandboxError(
+                36009004,
+                f"Invalid parameter. Line items {', '.join(unknown)} are not in this order.",
+            )
+        seen += lines
+        positions.append(sorted(all_ids.index(i) for i in lines))
+        group_ids.append(str(group.get("id") or len(group_ids)))
+    if sorted(seen) != sorted(all_ids):
+        raise SandboxError(
+            36009004, "Invalid parameter. Put every line of the order in exactly one group."
+        )
+    extra = shop.orders.extra.setdefault(idx, {})
+    extra["split_groups"] = positions
+    ctx.store.touch(shop, idx)
+    ctx.store.record("split_order", shop, order_id=shop.order_id(idx), request_id=ctx.request_id)
+    return {
+        "packages": [
+            {"id": shop.package_id(idx, k), "splittable_group_id": gid}
+            for k, gid in enumerate(group_ids)
+        ]
+    }

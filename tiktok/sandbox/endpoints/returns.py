@@ -21,12 +21,14 @@ from ..pagination import filter_hash
 from ..state import SandboxError
 from ..views import (
     AFTERSALE_SUB_LINES_VERSION,
+    SHIPPED_PACKAGE_STATUSES,
     bundle_parts,
     buyer,
     cancellation_view,
     facts,
     is_quick_refund,
     order_totals,
+    packages,
     return_view,
 )
 
@@ -567,8 +569,9 @@ def aftersale_eligibility(ctx: Ctx) -> dict[str, Any]:
 def cancel_order(ctx: Ctx) -> dict[str, Any]:
     """Cancel Order: the seller cancels an order that has not shipped.
 
-    202602 takes `order_line_list[]` and a reason from Get Aftersale Eligibility. The sandbox
-    cancels whole orders only: naming some of the lines is refused. An `idempotency_key` seen
+    202602 takes `order_line_list[]` and a reason from Get Aftersale Eligibility. Naming some of
+    the lines cancels only those (they leave their package; the rest still ships); naming every
+    remaining line, or none, cancels the order. An `idempotency_key` seen
     before answers the first cancellation again (whether TikTok honours one here is UNVERIFIED).
     """
     shop = ctx.require_shop()
@@ -584,14 +587,34 @@ def cancel_order(ctx: Ctx) -> dict[str, Any]:
             36009004,
             "Invalid parameter. `cancel_reason` must be a name from Get Aftersale Eligibility.",
         )
+    named = ctx.body.get("order_line_list") is not None or bool(ctx.body.get("order_line_item_ids"))
     lines = _chosen_lines(ctx, shop, idx)
-    if len(lines) != len(facts(shop, idx).lines) or any(lines.values()):
+    if any(lines.values()):
+        # UNVERIFIED whether TikTok cancels one part of a bundle line: the sandbox refuses it.
         raise SandboxError(
-            36009004, "The sandbox cancels whole orders only; name every line or none."
+            36009004, "Invalid parameter. Cancel a bundle's whole line, not one of its parts."
         )
     if shop.orders.status[idx] not in (ON_HOLD, AWAITING_SHIPMENT):
         raise SandboxError(BAD_AFTERSALE_STATE, "The order status does not allow cancellation.")
-    rec = ctx.store.cancel_order(shop, idx, initiator="SELLER", reason=reason)
+    f = facts(shop, idx)
+    all_ids = [shop.line_item_id(idx, pos) for pos in range(len(f.lines))]
+    done = set(f.extra.get("cancelled_lines", ()))
+    positions = sorted(all_ids.index(line) for line in lines)
+    if named and done & set(positions):
+        raise SandboxError(BAD_AFTERSALE_STATE, "Some of these lines are already cancelled.")
+    if named:
+        # Lines of a package that has shipped cannot be cancelled (contract §10.4: unshipped only).
+        shipped = {
+            pos
+            for p in packages(f)
+            if p.status in SHIPPED_PACKAGE_STATUSES
+            for pos in p.line_positions
+        }
+        if shipped & set(positions):
+            raise SandboxError(BAD_AFTERSALE_STATE, "Some of these lines have already shipped.")
+    rec = ctx.store.cancel_order(
+        shop, idx, initiator="SELLER", reason=reason, line_positions=positions if named else None
+    )
     if key:
         ctx.store.seller_cancel_keys[(shop.no, key)] = rec.id
     ctx.store.record(
