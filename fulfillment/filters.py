@@ -1,4 +1,5 @@
-"""Filters of the packages list (the returns inbox filters with returns_forms.InboxFilterForm)."""
+"""Filters of the packages list and of the API's returns list (the returns inbox, which mixes
+returns and cancellations, filters with returns_forms.InboxFilterForm)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import ClassVar
 import django_filters
 from django.db.models import Q, QuerySet
 
+from fulfillment.models import RETURN_STATUSES
 from shops.filters import ListFilterSet, SearchFilter
 
 PACKAGE_STATUSES = [
@@ -29,3 +31,21 @@ class PackageFilterSet(ListFilterSet):
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(tracking_number=value) | Q(tiktok_id=value))
+
+
+class ReturnFilterSet(ListFilterSet):
+    """Returns and refund requests by shop, status and "waiting for me" (the next step is ours)."""
+
+    SORTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "created": ("create_time", "id"),
+        "deadline": ("deadline", "id"),
+    }
+    DEFAULT_SORT = "-created"
+
+    status = django_filters.ChoiceFilter(choices=RETURN_STATUSES, empty_label="Any status")
+    due = django_filters.BooleanFilter(label="Waiting for me", method="filter_due")
+
+    def filter_due(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(deadline__isnull=False).exclude(next_action="")
