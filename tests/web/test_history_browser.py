@@ -39,6 +39,8 @@ def test_back_restores_filter_form_and_table_in_step(live_server, page: Page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_test_id("order-row")).to_have_count(12)
+    # The rows can be there before htmx has bound the form (a loaded machine): wait for load.
+    page.wait_for_load_state("load")
 
     # Filter with htmx, open an order (a real navigation), press Back.
     page.get_by_label("Status").select_option("COMPLETED")
