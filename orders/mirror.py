@@ -4,268 +4,170 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import orjson
 from django.db import connection, models, transaction
 from django.utils import timezone
-from psycopg.types.json import Json
 
 from catalog.models import Sku
 from orders.models import Order, OrderLine
-from shops.fields import lz4_available
+from shops import jsonsql as sql
 from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
 from tiktok.pagination import Page
-from tiktok.types import as_bool, as_decimal, as_id, as_time, order_status, package_status
 
-ORDER_FIELDS = [
-    "status",
-    "create_time",
-    "update_time",
-    "paid_time",
-    "rts_time",
-    "ship_by",
-    "collection_time",
-    "delivery_time",
-    "cancel_time",
-    "request_cancel_time",
-    "currency",
-    "sub_total",
-    "shipping_fee",
-    "seller_discount",
-    "platform_discount",
-    "tax",
-    "total_amount",
-    "original_product_price",
-    "original_shipping_fee",
-    "shipping_type",
-    "fulfillment_type",
-    "delivery_option_name",
-    "shipping_provider",
-    "tracking_number",
-    "warehouse_tiktok_id",
-    "buyer_user_id",
-    "buyer_nickname",
-    "buyer_message",
-    "recipient_name",
-    "recipient_phone",
-    "recipient_region_code",
-    "recipient_city",
-    "recipient_postal_code",
-    "is_on_hold_order",
-    "is_buyer_request_cancel",
-    "is_cod",
-    "cancel_reason",
-    "cancellation_initiator",
-    "line_count",
-    "raw",
-    "synced_at",
-]
+ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
 
 
-def _text(value: Any, limit: int) -> str:
-    return str(value or "")[:limit]
-
-
-def _city(address: Mapping[str, Any]) -> str:
-    for level in address.get("district_info") or ():
-        if isinstance(level, Mapping) and level.get("address_level_name") in ("City", "Town"):
-            return _text(level.get("address_name"), 255)
-    return _text(address.get("post_town"), 255)
-
-
-def _money(payment: Mapping[str, Any], key: str) -> Decimal | None:
-    return as_decimal(payment.get(key))
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _line_items(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [li for li in raw.get("line_items") or () if isinstance(li, Mapping)]
-
-
-def order_values(shop_id: int, raw: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
-    """One TikTok order as a mirror row, in COPY order: shop_id, tiktok_id, *ORDER_FIELDS.
-
-    Read straight from the order as TikTok sent it (the typed client objects cost more than
-    the rest of a page's work), through the same tolerant readers the client uses.
-    """
-    address = _mapping(raw.get("recipient_address"))
-    payment = _mapping(raw.get("payment"))
-    return (
-        shop_id,
-        as_id(raw.get("id")),
-        order_status(raw.get("status")) or "",
-        as_time(raw.get("create_time")),
-        as_time(raw.get("update_time")),
-        as_time(raw.get("paid_time")),
-        as_time(raw.get("rts_time")),
-        as_time(raw.get("rts_sla_time")) or as_time(raw.get("shipping_due_time")),
-        as_time(raw.get("collection_time")),
-        as_time(raw.get("delivery_time")),
-        as_time(raw.get("cancel_time")),
-        as_time(raw.get("request_cancel_time")),
-        _text(payment.get("currency"), 8),
-        _money(payment, "sub_total"),
-        _money(payment, "shipping_fee"),
-        _money(payment, "seller_discount"),
-        _money(payment, "platform_discount"),
-        _money(payment, "tax"),
-        _money(payment, "total_amount"),
-        _money(payment, "original_total_product_price"),
-        _money(payment, "original_shipping_fee"),
-        _text(raw.get("shipping_type"), 16),
-        _text(raw.get("fulfillment_type"), 40),
-        _text(raw.get("delivery_option_name"), 255),
-        _text(raw.get("shipping_provider"), 255),
-        _text(raw.get("tracking_number"), 100),
-        _text(as_id(raw.get("warehouse_id")), 32),
-        _text(as_id(raw.get("user_id")), 64),
-        _text(raw.get("buyer_nickname"), 255),
-        str(raw.get("buyer_message") or ""),
-        _text(address.get("name"), 255),
-        _text(address.get("phone_number"), 64),
-        _text(address.get("region_code"), 8),
-        _city(address),
-        _text(address.get("postal_code"), 32),
-        bool(as_bool(raw.get("is_on_hold_order"))),
-        bool(as_bool(raw.get("is_buyer_request_cancel"))),
-        bool(as_bool(raw.get("is_cod"))),
-        _text(raw.get("cancel_reason"), 255),
-        _text(raw.get("cancellation_initiator"), 16),
-        len(_line_items(raw)),
-        Json(raw, dumps=_dumps),
-        now,
+def _order_columns() -> dict[str, str]:
+    """Each order column and how it is read from `o`, the order as TikTok sent it (jsonb)."""
+    pay = "o->'payment'"
+    address = "o->'recipient_address'"
+    due, later = "o->'rts_sla_time'", "o->'shipping_due_time'"
+    city = (  # noqa: S608
+        "coalesce((select coalesce({name}, '') from {levels} as d(level, n) "
+        "where level->>'address_level_name' in ('City', 'Town') order by n limit 1), {town})"
+    ).format(
+        name=sql.text("level->'address_name'", 255),
+        levels=sql.objects(f"{address}->'district_info'"),
+        town=sql.text(f"{address}->'post_town'", 255),
     )
+    return {
+        "status": sql.status_text("o->'status'", 32, ORDER_STATUS_ALIASES),
+        "create_time": sql.time("o->'create_time'"),
+        "update_time": sql.time("o->'update_time'"),
+        "paid_time": sql.time("o->'paid_time'"),
+        "rts_time": sql.time("o->'rts_time'"),
+        "ship_by": f"coalesce({sql.time(due)}, {sql.time(later)})",
+        "collection_time": sql.time("o->'collection_time'"),
+        "delivery_time": sql.time("o->'delivery_time'"),
+        "cancel_time": sql.time("o->'cancel_time'"),
+        "request_cancel_time": sql.time("o->'request_cancel_time'"),
+        "currency": sql.text(f"{pay}->'currency'", 8),
+        "sub_total": sql.money(f"{pay}->'sub_total'"),
+        "shipping_fee": sql.money(f"{pay}->'shipping_fee'"),
+        "seller_discount": sql.money(f"{pay}->'seller_discount'"),
+        "platform_discount": sql.money(f"{pay}->'platform_discount'"),
+        "tax": sql.money(f"{pay}->'tax'"),
+        "total_amount": sql.money(f"{pay}->'total_amount'"),
+        "original_product_price": sql.money(f"{pay}->'original_total_product_price'"),
+        "original_shipping_fee": sql.money(f"{pay}->'original_shipping_fee'"),
+        "shipping_type": sql.text("o->'shipping_type'", 16),
+        "fulfillment_type": sql.text("o->'fulfillment_type'", 40),
+        "delivery_option_name": sql.text("o->'delivery_option_name'", 255),
+        "shipping_provider": sql.text("o->'shipping_provider'", 255),
+        "tracking_number": sql.text("o->'tracking_number'", 100),
+        "warehouse_tiktok_id": sql.id_text("o->'warehouse_id'", 32),
+        "buyer_user_id": sql.id_text("o->'user_id'", 64),
+        "buyer_nickname": sql.text("o->'buyer_nickname'", 255),
+        "buyer_message": sql.text("o->'buyer_message'"),
+        "recipient_name": sql.text(f"{address}->'name'", 255),
+        "recipient_phone": sql.text(f"{address}->'phone_number'", 64),
+        "recipient_region_code": sql.text(f"{address}->'region_code'", 8),
+        "recipient_city": city,
+        "recipient_postal_code": sql.text(f"{address}->'postal_code'", 32),
+        "is_on_hold_order": sql.flag("o->'is_on_hold_order'"),
+        "is_buyer_request_cancel": sql.flag("o->'is_buyer_request_cancel'"),
+        "is_cod": sql.flag("o->'is_cod'"),
+        "cancel_reason": sql.text("o->'cancel_reason'", 255),
+        "cancellation_initiator": sql.text("o->'cancellation_initiator'", 16),
+        "line_count": sql.object_count("o->'line_items'"),
+        "raw": "raw",
+        "synced_at": "%(now)s",
+    }
 
 
-def line_values(shop_id: int, order_pk: int, sku_pk: int | None, li: Mapping[str, Any]) -> tuple:
-    """One line item as a mirror row, in COPY order (LINE_FIELDS)."""
-    return (
-        shop_id,
-        order_pk,
-        as_id(li.get("id")) or "",
-        sku_pk,
-        _text(as_id(li.get("sku_id")), 32),
-        _text(as_id(li.get("product_id")), 32),
-        _text(li.get("product_name"), 500),
-        _text(li.get("sku_name"), 255),
-        _text(li.get("seller_sku"), 100),
-        _text(li.get("sku_image"), 1000),
-        _text(li.get("currency"), 8),
-        as_decimal(li.get("original_price")),
-        as_decimal(li.get("sale_price")),
-        as_decimal(li.get("seller_discount")),
-        as_decimal(li.get("platform_discount")),
-        _text(order_status(li.get("display_status")), 32),
-        _text(as_id(li.get("package_id")), 32),
-        _text(package_status(li.get("package_status")), 32),
-        _text(li.get("tracking_number"), 100),
-        _text(li.get("shipping_provider_name"), 255),
-        bool(as_bool(li.get("is_gift"))),
-        _text(li.get("cancel_reason"), 255),
-        Json([p for p in li.get("sub_item_info") or () if isinstance(p, Mapping)], dumps=_dumps),
-    )
+def _line_columns() -> dict[str, str]:
+    """Each order line column and how it is read from `li`, one line item (jsonb)."""
+    return {
+        "shop_id": "%(shop)s",
+        "order_id": "up.id",
+        "tiktok_id": sql.id_text("li->'id'", 32),
+        "sku_id": "sku.id",
+        "sku_tiktok_id": sql.id_text("li->'sku_id'", 32),
+        "product_tiktok_id": sql.id_text("li->'product_id'", 32),
+        "product_name": sql.text("li->'product_name'", 500),
+        "sku_name": sql.text("li->'sku_name'", 255),
+        "seller_sku": sql.text("li->'seller_sku'", 100),
+        "sku_image": sql.text("li->'sku_image'", 1000),
+        "currency": sql.text("li->'currency'", 8),
+        "original_price": sql.money("li->'original_price'"),
+        "sale_price": sql.money("li->'sale_price'"),
+        "seller_discount": sql.money("li->'seller_discount'"),
+        "platform_discount": sql.money("li->'platform_discount'"),
+        "display_status": sql.status_text("li->'display_status'", 32, ORDER_STATUS_ALIASES),
+        "package_tiktok_id": sql.id_text("li->'package_id'", 32),
+        "package_status": sql.status_text("li->'package_status'"),
+        "tracking_number": sql.text("li->'tracking_number'", 100),
+        "shipping_provider_name": sql.text("li->'shipping_provider_name'", 255),
+        "is_gift": sql.flag("li->'is_gift'"),
+        "cancel_reason": sql.text("li->'cancel_reason'", 255),
+        "sub_items": sql.object_list("li->'sub_item_info'"),
+    }
 
 
-def _dumps(value: Any) -> str:
-    # orjson: re-serialising each order's raw JSON is a large share of a page's store time.
-    return orjson.dumps(value).decode()
+def _store_statement() -> str:
+    """One statement per page: read the orders, upsert the changed ones, replace their lines.
 
-
-LINE_FIELDS = [
-    "shop_id",
-    "order_id",
-    "tiktok_id",
-    "sku_id",
-    "sku_tiktok_id",
-    "product_tiktok_id",
-    "product_name",
-    "sku_name",
-    "seller_sku",
-    "sku_image",
-    "currency",
-    "original_price",
-    "sale_price",
-    "seller_discount",
-    "platform_discount",
-    "display_status",
-    "package_tiktok_id",
-    "package_status",
-    "tracking_number",
-    "shipping_provider_name",
-    "is_gift",
-    "cancel_reason",
-    "sub_items",
-]
-_STAGE = "mirror_order_stage"
-
-
-_server_has_lz4: bool | None = None
-
-
-def _lz4(cursor: Any) -> bool:
-    global _server_has_lz4
-    if _server_has_lz4 is None:
-        _server_has_lz4 = lz4_available(cursor)
-    return _server_has_lz4
-
-
-def _upsert_orders(rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    """Upsert order rows through COPY into a session temp table; return pks by TikTok id.
-
-    COPY and one INSERT … ON CONFLICT cost a fraction of a parameterised multi-row INSERT
-    (Django's bulk_create) for wide rows carrying their raw JSON.
+    The order rows keep each order's JSON text as sent (`raw`); an order whose JSON is the
+    same as the stored one is left alone (no write, no index churn, its lines kept).
     """
-    # Only our own table and column names are spliced into the SQL; values go through COPY.
-    columns = ["shop_id", "tiktok_id", *ORDER_FIELDS]
-    names = ", ".join(columns)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in ORDER_FIELDS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"create temp table if not exists {_STAGE} as "  # noqa: S608
-            f"select {names} from {Order._meta.db_table} with no data"
+    orders = _order_columns()
+    lines = _line_columns()
+    order_table = Order._meta.db_table
+    line_table = OrderLine._meta.db_table
+    changed = f"{order_table}.raw::text is distinct from excluded.raw::text"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in orders)
+    # Only our own table, column names and reader expressions are spliced; values are params.
+    return f"""
+        with page as (
+            select e as raw, e::jsonb as o, n
+              from json_array_elements(%(orders)s::json) with ordinality as p(e, n)
+             where json_typeof(e) = 'object'
+        ), latest as (
+            select distinct on (tiktok_id) *
+              from (select {sql.ident("o->'id'")} as tiktok_id, * from page) identified
+             where tiktok_id is not null
+             order by tiktok_id, n desc
+        ), up as (
+            insert into {order_table} (shop_id, tiktok_id, {", ".join(orders)})
+            select %(shop)s, tiktok_id, {", ".join(orders.values())} from latest
+            on conflict (shop_id, tiktok_id) do update set {updates} where {changed}
+            returning id, tiktok_id
+        ), gone as (
+            delete from {line_table} where order_id in (select id from up)
+        ), added as (
+            insert into {line_table} ({", ".join(lines)})
+            select {", ".join(lines.values())}
+              from up
+              join latest using (tiktok_id)
+             cross join lateral {sql.objects("latest.o->'line_items'")} as l(li, n)
+              left join {Sku._meta.db_table} sku
+                on sku.shop_id = %(shop)s and sku.tiktok_id = {sql.ident("li->'sku_id'")}
+             where jsonb_typeof(li) = 'object'
+             order by up.id, l.n
         )
-        cursor.execute(f"truncate {_STAGE}")
-        if _lz4(cursor):
-            # The staged copy of each raw document is compressed too; lz4 is far cheaper.
-            cursor.execute("set local default_toast_compression = lz4")
-        with cursor.cursor.copy(f"copy {_STAGE} ({names}) from stdin") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"insert into {Order._meta.db_table} ({names}) select {names} from {_STAGE} "  # noqa: S608
-            f"on conflict (shop_id, tiktok_id) do update set {updates} returning tiktok_id, id"
-        )
-        return dict(cursor.fetchall())
+        select count(*) from latest
+    """  # noqa: S608
+
+
+_STORE: str | None = None
 
 
 def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
-    """Upsert a page of orders (as TikTok sent them) and replace their lines in bulk."""
-    now = timezone.now()
-    latest = {i: o for o in orders if (i := as_id(o.get("id")))}
-    if not latest:
+    """Upsert a page of orders (as TikTok sent them) and replace their lines, in one statement."""
+    global _STORE
+    if not orders:
         return 0
-    lines = {i: _line_items(o) for i, o in latest.items()}
-    sku_ids = {as_id(li.get("sku_id")) for items in lines.values() for li in items} - {None}
-    sku_pk = dict(
-        Sku.objects.filter(shop=shop, tiktok_id__in=sku_ids).values_list("tiktok_id", "pk")
-    )
-    order_pk = _upsert_orders([order_values(shop.pk, o, now) for o in latest.values()])
-    OrderLine.objects.filter(order_id__in=order_pk.values()).delete()
+    if _STORE is None:
+        _STORE = _store_statement()
     with connection.cursor() as cursor:
-        table = OrderLine._meta.db_table
-        with cursor.cursor.copy(f"copy {table} ({', '.join(LINE_FIELDS)}) from stdin") as copy:
-            for tiktok_id, items in lines.items():
-                for li in items:
-                    sku = sku_pk.get(as_id(li.get("sku_id")) or "")
-                    copy.write_row(line_values(shop.pk, order_pk[tiktok_id], sku, li))
-    return len(latest)
+        cursor.execute(
+            _STORE,
+            {"shop": shop.pk, "orders": sql.page_document(list(orders)), "now": timezone.now()},
+        )
+        return int(cursor.fetchone()[0])
 
 
 def order_lines_link_skus(*, shop: Shop) -> int:
