@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.models import Sku
@@ -16,94 +16,174 @@ from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
 from tiktok.pagination import Page
+from tiktok.types import as_time
 
 ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
 
 
+# The fields read from each order, its payment, its address and each line item.
+ORDER_KEYS = [
+    "status",
+    "create_time",
+    "update_time",
+    "paid_time",
+    "rts_time",
+    "rts_sla_time",
+    "shipping_due_time",
+    "collection_time",
+    "delivery_time",
+    "cancel_time",
+    "request_cancel_time",
+    "warehouse_id",
+    "user_id",
+    "is_on_hold_order",
+    "is_buyer_request_cancel",
+    "is_cod",
+    "payment",
+    "recipient_address",
+    "line_items",
+]
+PAYMENT_KEYS = [
+    "sub_total",
+    "shipping_fee",
+    "seller_discount",
+    "platform_discount",
+    "tax",
+    "total_amount",
+    "original_total_product_price",
+    "original_shipping_fee",
+]
+ADDRESS_KEYS = ["district_info"]
+LINE_KEYS = [
+    "id",
+    "sku_id",
+    "product_id",
+    "original_price",
+    "sale_price",
+    "seller_discount",
+    "platform_discount",
+    "display_status",
+    "package_id",
+    "package_status",
+    "is_gift",
+    "sub_item_info",
+]
+
+
+ORDER_TEXTS = [
+    "shipping_type",
+    "fulfillment_type",
+    "delivery_option_name",
+    "shipping_provider",
+    "tracking_number",
+    "buyer_nickname",
+    "buyer_message",
+    "cancel_reason",
+    "cancellation_initiator",
+]
+PAYMENT_TEXTS = [
+    "currency",
+]
+ADDRESS_TEXTS = [
+    "name",
+    "phone_number",
+    "region_code",
+    "post_town",
+    "postal_code",
+]
+LINE_TEXTS = [
+    "product_name",
+    "sku_name",
+    "seller_sku",
+    "sku_image",
+    "currency",
+    "tracking_number",
+    "shipping_provider_name",
+    "cancel_reason",
+]
+
+
 def _order_columns() -> dict[str, str]:
-    """Each order column and how it is read from `o`, the order as TikTok sent it (jsonb)."""
-    pay = "o->'payment'"
-    address = "o->'recipient_address'"
-    due, later = "o->'rts_sla_time'", "o->'shipping_due_time'"
+    """Each order column and how it is read from the order's fields (`r`, `pay`, `addr`)."""
     city = (  # noqa: S608
         "coalesce((select coalesce({name}, '') from {levels} as d(level, n) "
         "where level->>'address_level_name' in ('City', 'Town') order by n limit 1), {town})"
     ).format(
         name=sql.text("level->'address_name'", 255),
-        levels=sql.objects(f"{address}->'district_info'"),
-        town=sql.text(f"{address}->'post_town'", 255),
+        levels=sql.objects("addr.district_info"),
+        town=sql.plain("addr.post_town", 255),
     )
     return {
-        "status": sql.status_text("o->'status'", 32, ORDER_STATUS_ALIASES),
-        "create_time": sql.time("o->'create_time'"),
-        "update_time": sql.time("o->'update_time'"),
-        "paid_time": sql.time("o->'paid_time'"),
-        "rts_time": sql.time("o->'rts_time'"),
-        "ship_by": f"coalesce({sql.time(due)}, {sql.time(later)})",
-        "collection_time": sql.time("o->'collection_time'"),
-        "delivery_time": sql.time("o->'delivery_time'"),
-        "cancel_time": sql.time("o->'cancel_time'"),
-        "request_cancel_time": sql.time("o->'request_cancel_time'"),
-        "currency": sql.text(f"{pay}->'currency'", 8),
-        "sub_total": sql.money(f"{pay}->'sub_total'"),
-        "shipping_fee": sql.money(f"{pay}->'shipping_fee'"),
-        "seller_discount": sql.money(f"{pay}->'seller_discount'"),
-        "platform_discount": sql.money(f"{pay}->'platform_discount'"),
-        "tax": sql.money(f"{pay}->'tax'"),
-        "total_amount": sql.money(f"{pay}->'total_amount'"),
-        "original_product_price": sql.money(f"{pay}->'original_total_product_price'"),
-        "original_shipping_fee": sql.money(f"{pay}->'original_shipping_fee'"),
-        "shipping_type": sql.text("o->'shipping_type'", 16),
-        "fulfillment_type": sql.text("o->'fulfillment_type'", 40),
-        "delivery_option_name": sql.text("o->'delivery_option_name'", 255),
-        "shipping_provider": sql.text("o->'shipping_provider'", 255),
-        "tracking_number": sql.text("o->'tracking_number'", 100),
-        "warehouse_tiktok_id": sql.id_text("o->'warehouse_id'", 32),
-        "buyer_user_id": sql.id_text("o->'user_id'", 64),
-        "buyer_nickname": sql.text("o->'buyer_nickname'", 255),
-        "buyer_message": sql.text("o->'buyer_message'"),
-        "recipient_name": sql.text(f"{address}->'name'", 255),
-        "recipient_phone": sql.text(f"{address}->'phone_number'", 64),
-        "recipient_region_code": sql.text(f"{address}->'region_code'", 8),
+        "status": sql.status_text("r.status", 32, ORDER_STATUS_ALIASES),
+        "create_time": sql.time("r.create_time"),
+        "update_time": sql.time("r.update_time"),
+        "paid_time": sql.time("r.paid_time"),
+        "rts_time": sql.time("r.rts_time"),
+        "ship_by": f"coalesce({sql.time('r.rts_sla_time')}, {sql.time('r.shipping_due_time')})",
+        "collection_time": sql.time("r.collection_time"),
+        "delivery_time": sql.time("r.delivery_time"),
+        "cancel_time": sql.time("r.cancel_time"),
+        "request_cancel_time": sql.time("r.request_cancel_time"),
+        "currency": sql.plain("pay.currency", 8),
+        "sub_total": sql.money("pay.sub_total"),
+        "shipping_fee": sql.money("pay.shipping_fee"),
+        "seller_discount": sql.money("pay.seller_discount"),
+        "platform_discount": sql.money("pay.platform_discount"),
+        "tax": sql.money("pay.tax"),
+        "total_amount": sql.money("pay.total_amount"),
+        "original_product_price": sql.money("pay.original_total_product_price"),
+        "original_shipping_fee": sql.money("pay.original_shipping_fee"),
+        "shipping_type": sql.plain("r.shipping_type", 16),
+        "fulfillment_type": sql.plain("r.fulfillment_type", 40),
+        "delivery_option_name": sql.plain("r.delivery_option_name", 255),
+        "shipping_provider": sql.plain("r.shipping_provider", 255),
+        "tracking_number": sql.plain("r.tracking_number", 100),
+        "warehouse_tiktok_id": sql.id_text("r.warehouse_id", 32),
+        "buyer_user_id": sql.id_text("r.user_id", 64),
+        "buyer_nickname": sql.plain("r.buyer_nickname", 255),
+        "buyer_message": sql.plain("r.buyer_message"),
+        "recipient_name": sql.plain("addr.name", 255),
+        "recipient_phone": sql.plain("addr.phone_number", 64),
+        "recipient_region_code": sql.plain("addr.region_code", 8),
         "recipient_city": city,
-        "recipient_postal_code": sql.text(f"{address}->'postal_code'", 32),
-        "is_on_hold_order": sql.flag("o->'is_on_hold_order'"),
-        "is_buyer_request_cancel": sql.flag("o->'is_buyer_request_cancel'"),
-        "is_cod": sql.flag("o->'is_cod'"),
-        "cancel_reason": sql.text("o->'cancel_reason'", 255),
-        "cancellation_initiator": sql.text("o->'cancellation_initiator'", 16),
-        "line_count": sql.object_count("o->'line_items'"),
-        "raw": "raw",
+        "recipient_postal_code": sql.plain("addr.postal_code", 32),
+        "is_on_hold_order": sql.flag("r.is_on_hold_order"),
+        "is_buyer_request_cancel": sql.flag("r.is_buyer_request_cancel"),
+        "is_cod": sql.flag("r.is_cod"),
+        "cancel_reason": sql.plain("r.cancel_reason", 255),
+        "cancellation_initiator": sql.plain("r.cancellation_initiator", 16),
+        "line_count": sql.object_count("r.line_items"),
+        "raw": "latest.raw",
         "synced_at": "%(now)s",
     }
 
 
 def _line_columns() -> dict[str, str]:
-    """Each order line column and how it is read from `li`, one line item (jsonb)."""
+    """Each order line column and how it is read from the line item's fields (`li`)."""
     return {
         "shop_id": "%(shop)s",
         "order_id": "up.id",
-        "tiktok_id": sql.id_text("li->'id'", 32),
+        "tiktok_id": sql.id_text("li.id", 32),
         "sku_id": "sku.id",
-        "sku_tiktok_id": sql.id_text("li->'sku_id'", 32),
-        "product_tiktok_id": sql.id_text("li->'product_id'", 32),
-        "product_name": sql.text("li->'product_name'", 500),
-        "sku_name": sql.text("li->'sku_name'", 255),
-        "seller_sku": sql.text("li->'seller_sku'", 100),
-        "sku_image": sql.text("li->'sku_image'", 1000),
-        "currency": sql.text("li->'currency'", 8),
-        "original_price": sql.money("li->'original_price'"),
-        "sale_price": sql.money("li->'sale_price'"),
-        "seller_discount": sql.money("li->'seller_discount'"),
-        "platform_discount": sql.money("li->'platform_discount'"),
-        "display_status": sql.status_text("li->'display_status'", 32, ORDER_STATUS_ALIASES),
-        "package_tiktok_id": sql.id_text("li->'package_id'", 32),
-        "package_status": sql.status_text("li->'package_status'"),
-        "tracking_number": sql.text("li->'tracking_number'", 100),
-        "shipping_provider_name": sql.text("li->'shipping_provider_name'", 255),
-        "is_gift": sql.flag("li->'is_gift'"),
-        "cancel_reason": sql.text("li->'cancel_reason'", 255),
-        "sub_items": sql.object_list("li->'sub_item_info'"),
+        "sku_tiktok_id": sql.id_text("li.sku_id", 32),
+        "product_tiktok_id": sql.id_text("li.product_id", 32),
+        "product_name": sql.plain("li.product_name", 500),
+        "sku_name": sql.plain("li.sku_name", 255),
+        "seller_sku": sql.plain("li.seller_sku", 100),
+        "sku_image": sql.plain("li.sku_image", 1000),
+        "currency": sql.plain("li.currency", 8),
+        "original_price": sql.money("li.original_price"),
+        "sale_price": sql.money("li.sale_price"),
+        "seller_discount": sql.money("li.seller_discount"),
+        "platform_discount": sql.money("li.platform_discount"),
+        "display_status": sql.status_text("li.display_status", 32, ORDER_STATUS_ALIASES),
+        "package_tiktok_id": sql.id_text("li.package_id", 32),
+        "package_status": sql.status_text("li.package_status"),
+        "tracking_number": sql.plain("li.tracking_number", 100),
+        "shipping_provider_name": sql.plain("li.shipping_provider_name", 255),
+        "is_gift": sql.flag("li.is_gift"),
+        "cancel_reason": sql.plain("li.cancel_reason", 255),
+        "sub_items": sql.object_list("li.sub_item_info"),
     }
 
 
@@ -111,28 +191,40 @@ def _store_statement() -> str:
     """One statement per page: read the orders, upsert the changed ones, replace their lines.
 
     The order rows keep each order's JSON text as sent (`raw`); an order whose JSON is the
-    same as the stored one is left alone (no write, no index churn, its lines kept).
+    same as the stored one is left alone (no write, no index churn, its lines kept), and so
+    is one whose stored copy is newer (a webhook's refresh landed while this page was read).
     """
     orders = _order_columns()
     lines = _line_columns()
     order_table = Order._meta.db_table
     line_table = OrderLine._meta.db_table
-    changed = f"{order_table}.raw::text is distinct from excluded.raw::text"
+    changed = (
+        f"{order_table}.raw::text is distinct from excluded.raw::text and not "
+        f"coalesce(excluded.update_time < {order_table}.update_time, false)"
+    )
     updates = ", ".join(f"{c} = excluded.{c}" for c in orders)
+    address = sql.fields("r.recipient_address", "addr", ADDRESS_KEYS, ADDRESS_TEXTS)
     # Only our own table, column names and reader expressions are spliced; values are params.
     return f"""
-        with page as (
-            select e as raw, e::jsonb as o, n
-              from json_array_elements(%(orders)s::json) with ordinality as p(e, n)
-             where json_typeof(e) = 'object'
-        ), latest as (
-            select distinct on (tiktok_id) *
-              from (select {sql.ident("o->'id'")} as tiktok_id, * from page) identified
+        with latest as materialized (
+            select distinct on (tiktok_id) tiktok_id, raw, o
+              from (
+                select {sql.ident("o->'id'")} as tiktok_id, raw, o, n
+                  from (
+                    select e as raw, case when json_typeof(e) = 'object' then e::jsonb end as o, n
+                      from json_array_elements(%(orders)s::json) with ordinality as p(e, n)
+                    offset 0
+                  ) parsed
+              ) identified
              where tiktok_id is not null
              order by tiktok_id, n desc
         ), up as (
             insert into {order_table} (shop_id, tiktok_id, {", ".join(orders)})
-            select %(shop)s, tiktok_id, {", ".join(orders.values())} from latest
+            select %(shop)s, latest.tiktok_id, {", ".join(orders.values())}
+              from latest
+             cross join lateral {sql.fields("latest.o", "r", ORDER_KEYS, ORDER_TEXTS)}
+             cross join lateral {sql.fields("r.payment", "pay", PAYMENT_KEYS, PAYMENT_TEXTS)}
+             cross join lateral {address}
             on conflict (shop_id, tiktok_id) do update set {updates} where {changed}
             returning id, tiktok_id
         ), gone as (
@@ -142,10 +234,11 @@ def _store_statement() -> str:
             select {", ".join(lines.values())}
               from up
               join latest using (tiktok_id)
-             cross join lateral {sql.objects("latest.o->'line_items'")} as l(li, n)
+             cross join lateral {sql.objects("latest.o->'line_items'")} as l(item, n)
+             cross join lateral {sql.fields("l.item", "li", LINE_KEYS, LINE_TEXTS)}
               left join {Sku._meta.db_table} sku
-                on sku.shop_id = %(shop)s and sku.tiktok_id = {sql.ident("li->'sku_id'")}
-             where jsonb_typeof(li) = 'object'
+                on sku.shop_id = %(shop)s and sku.tiktok_id = {sql.ident("li.sku_id")}
+             where jsonb_typeof(l.item) = 'object'
              order by up.id, l.n
         )
         select count(*) from latest
@@ -162,12 +255,8 @@ def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
         return 0
     if _STORE is None:
         _STORE = _store_statement()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _STORE,
-            {"shop": shop.pk, "orders": sql.page_document(list(orders)), "now": timezone.now()},
-        )
-        return int(cursor.fetchone()[0])
+    params = {"shop": shop.pk, "orders": sql.page_document(list(orders)), "now": timezone.now()}
+    return int(sql.execute_prepared(_STORE, params)[0])
 
 
 def order_lines_link_skus(*, shop: Shop) -> int:
@@ -195,11 +284,21 @@ class OrderSyncer(Syncer):
 
     resource = "orders"
     page_size = 100
+    windowed = True
 
     def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        return self.window_pages(page_token=page_token, since=updated_since, before=None)
+
+    def window_pages(
+        self, *, page_token: str | None, since: datetime | None, before: datetime | None
+    ) -> Iterator[Page]:
         # Oldest change first: an order that changes during the walk moves behind the cursor's
         # end and is read again, never skipped.
-        filters = {"update_time_ge": updated_since} if updated_since else {}
+        filters: dict[str, Any] = {}
+        if since is not None:
+            filters["update_time_ge"] = since
+        if before is not None:
+            filters["update_time_lt"] = before
         return self.client.iter_order_pages(
             page_token=page_token,
             page_size=self.page_size,
@@ -208,6 +307,9 @@ class OrderSyncer(Syncer):
             raw=True,  # the store reads the raw orders; typed objects would be built for nothing
             **filters,
         )
+
+    def item_time(self, item: Any) -> datetime | None:
+        return as_time(item.get("update_time")) if isinstance(item, Mapping) else None
 
     def store(self, items: Sequence[Any]) -> int:
         return orders_store(shop=self.shop, orders=items)
