@@ -173,8 +173,8 @@ def _windows_for(syncer: Syncer, state: SyncState, page: Page) -> list[dict[str,
     Only with the rate limit on (without it one cursor is as fast as the mirror can store) and
     for a walk long enough to be worth the windows' extra last pages.
     """
-    in_flight = int(getattr(settings, "SYNC_WINDOWS_IN_FLIGHT", 1))
-    if not syncer.windowed or float(settings.TIKTOK_RATE_LIMIT) <= 0 or in_flight <= 1:
+    walkers = in_flight()
+    if not syncer.windowed or walkers <= 1:
         return []
     min_pages = int(getattr(settings, "SYNC_WINDOW_MIN_PAGES", 20))
     if page.is_last or not page.items or page.total_count is None:
@@ -184,7 +184,7 @@ def _windows_for(syncer: Syncer, state: SyncState, page: Page) -> list[dict[str,
     first, end = _epoch(syncer.item_time(page.items[0])), _epoch(state.run_window_end)
     if first is None or end is None or end - first < 2:
         return []
-    count = min(in_flight * WINDOWS_PER_WALKER, end - first)
+    count = min(walkers * WINDOWS_PER_WALKER, end - first)
     bounds = sorted({first + (end - first) * i // count for i in range(1, count)})
     starts = [_epoch(state.run_window_start), *bounds]
     # The last window is open-ended: what changes during the walk is read there (or by the
@@ -275,6 +275,43 @@ class _WindowWalk:
             self.stop.set()
             for thread in self.threads:
                 thread.join(timeout=30)
+
+
+def in_flight() -> int:
+    """How many requests a walk may have in flight (several only with the shared limit on)."""
+    if float(settings.TIKTOK_RATE_LIMIT) <= 0:
+        return 1
+    return max(1, int(getattr(settings, "SYNC_WINDOWS_IN_FLIGHT", 1)))
+
+
+def fetch_each(fetch: Callable[[Any], Any], keys: Sequence[Any]) -> list[Any]:
+    """`fetch(key)` for every key, in order, up to `in_flight()` at a time (threads that only
+    call TikTok, every call through the shared limiter); the first failure is raised."""
+    workers = min(in_flight(), len(keys))
+    if workers <= 1:
+        return [fetch(key) for key in keys]
+    results: list[Any] = [None] * len(keys)
+    errors: list[BaseException] = []
+
+    def work(start: int) -> None:
+        try:
+            for index in range(start, len(keys), workers):
+                if errors:
+                    return
+                results[index] = fetch(keys[index])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()  # the token provider may have opened this thread's own
+
+    threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 # --- one run at a time --------------------------------------------------------------------------

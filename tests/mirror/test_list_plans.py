@@ -12,7 +12,18 @@ from tests.factories import make_catalog_and_orders, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
 
+ORDER_STATUS_INDEXES = ("order_status_created", "order_shop_status_created")
+PRODUCT_STATUS_INDEXES = ("product_status_updated", "product_shop_status")
+MIRROR = {
+    "orders": ("orders_order", "orders_orderline"),
+    "products": ("catalog_product", "catalog_sku"),
+}
 LISTED = {"orders": '"orders_order"', "products": '"catalog_product"'}
+
+
+def _reads_whole(plan: str, name: str) -> bool:
+    """Whether a plan reads a mirror table whole (the small shop tables joined in may be)."""
+    return any(f"Seq Scan on {table} " in plan for table in MIRROR[name])
 
 
 def _plans(
@@ -54,22 +65,22 @@ def operator_client(client):
 
 
 @pytest.mark.parametrize(
-    ("path", "params", "index"),
+    ("path", "params", "indexes"),
     [
-        ("orders", {"status": "AWAITING_SHIPMENT"}, "order_status_created"),
-        ("orders", {"status": "CANCELLED", "sort": "-created"}, "order_status_created"),
-        ("products", {"status": "ACTIVATE"}, "product_status_updated"),
+        ("orders", {"status": "AWAITING_SHIPMENT"}, ORDER_STATUS_INDEXES),
+        ("orders", {"status": "CANCELLED", "sort": "-created"}, ORDER_STATUS_INDEXES),
+        ("products", {"status": "ACTIVATE"}, PRODUCT_STATUS_INDEXES),
     ],
 )
-def test_a_status_filtered_list_reads_its_index_in_order(operator_client, path, params, index):
+def test_a_status_filtered_list_reads_its_index_in_order(operator_client, path, params, indexes):
     # Only an index whose condition is the status can serve the filter as a bitmap scan.
     plans = _plans(operator_client, path, params, ("seqscan", "indexscan"))
     assert len(plans) >= 2  # the capped count and the page
     for _sql, plan in plans:
-        assert "Seq Scan" not in plan, plan
-        assert index in plan, plan
+        assert not _reads_whole(plan, path), plan
+        assert any(index in plan for index in indexes), plan
     # And the page comes off an index already in the list's order: no sort of every match.
-    plans = _plans(operator_client, path, params, ("seqscan", "bitmapscan"))
+    plans = _plans(operator_client, path, params, ("seqscan", "bitmapscan", "sort"))
     listed = [plan for sql, plan in plans if "LIMIT" in sql and "COUNT(" not in sql.upper()]
     assert listed and "Sort" not in listed[0], listed[0]
 
@@ -88,6 +99,7 @@ def test_a_searched_list_reads_its_search_indexes(operator_client, path, params,
     searched = [plan for sql, plan in plans if "LIKE" in sql]
     assert searched
     for plan in searched:
-        assert "Seq Scan" not in plan, plan
+        # The small tables joined in (shops, members) may be read whole; the mirror never.
+        assert not _reads_whole(plan, path), plan
         for index in indexes:
             assert index in plan, plan
