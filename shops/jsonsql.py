@@ -10,7 +10,7 @@ and column names are spliced; values always travel as parameters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -103,7 +103,7 @@ def status(j: str, aliases: Mapping[str, str] | None = None) -> str:
     return canonical
 
 
-def fields(j: str, alias: str, names: list[str], texts: list[str] = ()) -> str:  # type: ignore[assignment]
+def fields(j: str, alias: str, names: Sequence[str], texts: Sequence[str] = ()) -> str:
     """A row of an object's fields for `from`/`join lateral`: `names` as `jsonb` (for the
     readers here), `texts` as `text` (missing: NULL). One pass over the object instead of
     one key lookup per use.

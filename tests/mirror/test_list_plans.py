@@ -12,7 +12,8 @@ from tests.factories import make_catalog_and_orders, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
 
-ORDER_STATUS_INDEXES = ("order_status_created", "order_shop_status_created")
+# An index on the status, or one whose predicate is on it (orders to ship, by ship-by).
+ORDER_STATUS_INDEXES = ("order_status_created", "order_shop_status_created", "order_to_ship_by")
 PRODUCT_STATUS_INDEXES = ("product_status_updated", "product_shop_status")
 MIRROR = {
     "orders": ("orders_order", "orders_orderline"),

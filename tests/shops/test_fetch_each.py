@@ -15,29 +15,29 @@ def test_with_the_limit_on_calls_overlap_and_results_keep_their_order(settings):
     settings.SYNC_WINDOWS_IN_FLIGHT = 3
     # Two calls must be in flight together, or the barrier breaks.
     together = threading.Barrier(2, timeout=5)
-    threads: set[int] = set()
+    threads: set[str] = set()
 
     def fetch(key: int) -> int:
-        threads.add(threading.get_ident())
+        threads.add(threading.current_thread().name)
         if key < 2:
             together.wait()
         return key * 10
 
     assert fetch_each(fetch, list(range(9))) == [k * 10 for k in range(9)]
-    assert len(threads) == 3 and threading.get_ident() not in threads
+    assert len(threads) == 3 and threading.current_thread().name not in threads
 
 
 def test_with_the_limit_off_calls_run_in_turn_in_the_calling_thread(settings):
     settings.TIKTOK_RATE_LIMIT = 0
     settings.SYNC_WINDOWS_IN_FLIGHT = 3
-    threads: set[int] = set()
+    threads: set[str] = set()
 
     def fetch(key: str) -> str:
-        threads.add(threading.get_ident())
+        threads.add(threading.current_thread().name)
         return key.upper()
 
     assert fetch_each(fetch, ["a", "b", "c"]) == ["A", "B", "C"]
-    assert threads == {threading.get_ident()}
+    assert threads == {threading.current_thread().name}
 
 
 def test_a_failing_call_is_raised_and_the_rest_stop(settings):
