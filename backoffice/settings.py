@@ -316,6 +316,11 @@ SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
 SYNC_OVERLAP_MINUTES = env.int("SYNC_OVERLAP_MINUTES", default=10)
 # Pages a sync fetches ahead (in a thread) while it stores the current one; 0 turns it off.
 SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
+# With the rate limit on, a walk of more than SYNC_WINDOW_MIN_PAGES pages is split into
+# update-time windows, SYNC_WINDOWS_IN_FLIGHT of them walked side by side (one cursor each), so
+# the shop's walk runs at the limit instead of at one request per round trip; 1 turns it off.
+SYNC_WINDOWS_IN_FLIGHT = env.int("SYNC_WINDOWS_IN_FLIGHT", default=4)
+SYNC_WINDOW_MIN_PAGES = env.int("SYNC_WINDOW_MIN_PAGES", default=20)
 # The dashboard counts SKUs with stock above zero but under this as low.
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 

@@ -21,6 +21,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from benchmarks import replay
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANCHOR = 1_760_000_400
 RATE = 50
@@ -109,11 +111,13 @@ def empty_database() -> None:
 
 
 def analyze() -> None:
+    """Statistics and the visibility map, as autovacuum leaves them after a bulk load (its
+    insert threshold): counts and searches can then read the indexes alone."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         for table in ("orders_order", "orders_orderline", "catalog_product", "catalog_sku"):
-            cursor.execute(f"analyze {table}")
+            cursor.execute(f"vacuum analyze {table}")
 
 
 def sandbox_config(orders: int, products: int, rate_limit: int, **extra: Any):
@@ -202,8 +206,28 @@ def timed_run(shop, resource: str, kind: str):
     return run, elapsed
 
 
-def list_time(user, params: dict[str, str] | None = None, repeats: int = 7) -> float:
-    """Median server time of the orders list's first page (the full view, in-process)."""
+def lists_to_time() -> dict[str, tuple[str, dict[str, str]]]:
+    """Each list filter timed at every size: (path, query), searching for values in the data
+    (a buyer's surname part, a seller-SKU prefix, a title word: the same seed at every size)."""
+    from catalog.models import Product
+    from orders.models import Order, OrderLine
+
+    surname = Order.objects.order_by("id").values_list("recipient_name", flat=True)[0] or "x"
+    sku = OrderLine.objects.order_by("id").values_list("seller_sku", flat=True)[0] or "x"
+    title = Product.objects.order_by("id").values_list("title", flat=True)[0] or "x"
+    return {
+        "orders, status": ("/orders/", {"status": "AWAITING_SHIPMENT"}),
+        "orders, buyer search": ("/orders/", {"q": surname.split()[-1][1:5]}),
+        "orders, SKU search": ("/orders/", {"q": sku[:4]}),
+        "products, status": ("/products/", {"status": "ACTIVATE"}),
+        "products, search": ("/products/", {"q": title.split()[-1][:5]}),
+    }
+
+
+def list_time(
+    user, params: dict[str, str] | None = None, repeats: int = 7, path: str = "/orders/"
+) -> float:
+    """Median server time of a list's first page (the full view, in-process)."""
     from django.test import Client
 
     client = Client()
@@ -211,7 +235,7 @@ def list_time(user, params: dict[str, str] | None = None, repeats: int = 7) -> f
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
-        response = client.get("/orders/", params or {})
+        response = client.get(path, params or {})
         samples.append(time.perf_counter() - started)
         assert response.status_code == 200, response.status_code
     return statistics.median(samples[1:])
@@ -225,6 +249,19 @@ def expected_counts(handle) -> dict[str, int]:
     return {"orders": shop["orders"], "products": shop["products"]}
 
 
+def _peak_kib() -> int:
+    """This process's own peak resident memory.
+
+    Not getrusage's ru_maxrss: Linux keeps it across the spawn's exec, so the child would report
+    the parent's peak (the benchmark process, which holds the recorded pages) when higher.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _sync_in_child(pipe: Any, url: str, shop_id: int, resource_name: str, api: dict) -> None:
     setup_django(url, migrate=False)
     from django.conf import settings
@@ -234,7 +271,7 @@ def _sync_in_child(pipe: Any, url: str, shop_id: int, resource_name: str, api: d
     from shops.models import Shop
 
     run, elapsed = timed_run(Shop.objects.get(pk=shop_id), resource_name, "full")
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kib = _peak_kib()
     pipe.send({"orders": run.done, "requests": run.requests, "seconds": elapsed, "kib": peak_kib})
 
 
@@ -264,25 +301,78 @@ def sync_in_process(url: str, shop_id: int, resource_name: str) -> dict[str, Any
     return result
 
 
-def bench_throughput(orders: int, products: int) -> dict[str, Any]:
-    """Rate limit off: full mirror of every resource, then an incremental re-sync."""
+RESOURCES = ("products", "orders", "packages", "returns", "cancellations")
+MIRROR_TABLES = [
+    "orders_orderline",
+    "orders_order",
+    "fulfillment_package",
+    "fulfillment_return",
+    "fulfillment_cancellation",
+    "catalog_inventory",
+    "catalog_sku",
+    "catalog_product",
+    "catalog_warehouse",
+]
+
+
+def full_runs(shop, stages: replay.Stages | None = None) -> dict[str, dict[str, Any]]:
+    """A full run of every resource, timed (and profiled per stage when given `stages`)."""
+    results = {}
+    for name in RESOURCES:
+        if stages is not None:
+            stages.reset()
+        run, elapsed = timed_run(shop, name, "full")
+        results[name] = {
+            "items": run.done,
+            "seconds": elapsed,
+            "per_second": run.done / elapsed if elapsed else 0,
+            "requests": run.requests,
+            "stages": replay.stage_line(stages, run.done, elapsed) if stages else "",
+        }
+    return results
+
+
+def forget_mirror(shop) -> None:
+    """Empty the mirror and the shop's sync bookkeeping, keeping the shop and its tokens."""
+    from django.db import connection
+
+    from shops.models import SyncRun, SyncState
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"truncate {', '.join(MIRROR_TABLES)} cascade")
+    SyncState.objects.filter(shop=shop).delete()
+    SyncRun.objects.filter(shop=shop).delete()
+
+
+def bench_throughput(orders: int, products: int, *, replayed: bool = False) -> dict[str, Any]:
+    """Rate limit off: full mirror of every resource, then an incremental re-sync.
+
+    With `replayed`, the full runs are recorded, and then run again with the same answers
+    served from memory: the mirror's own cost, without the emulator's.
+    """
     from orders.models import Order, OrderLine
 
     empty_database()
     handle = SandboxProcess(orders, products, rate_limit=0)
+    stages = replay.Stages()
+    recording = replay.RecordingTransport(stages)
     try:
         shop, user = connect(handle, rate_limit=0)
         result: dict[str, Any] = {"resources": {}}
-        for resource in ("products", "orders", "packages", "returns", "cancellations"):
-            run, elapsed = timed_run(shop, resource, "full")
-            result["resources"][resource] = {
-                "items": run.done,
-                "seconds": elapsed,
-                "per_second": run.done / elapsed if elapsed else 0,
-                "requests": run.requests,
-            }
+        if replayed:
+            with replay.product_transport(recording), replay.profiled(stages):
+                result["resources"] = full_runs(shop, stages)
+        else:
+            result["resources"] = full_runs(shop)
         expected = expected_counts(handle)
         result["orders_match"] = Order.objects.filter(shop=shop).count() == expected["orders"]
+        if replayed:
+            forget_mirror(shop)
+            transport = replay.ReplayTransport(recording, stages)
+            with replay.product_transport(transport), replay.profiled(stages):
+                result["replayed"] = full_runs(shop, stages)
+            recording.answers.clear()
+            result["replayed_match"] = Order.objects.filter(shop=shop).count() == expected["orders"]
         result["lines"] = OrderLine.objects.filter(shop=shop).count()
         incremental = {}
         for resource in ("products", "orders", "packages", "returns", "cancellations"):
@@ -293,6 +383,10 @@ def bench_throughput(orders: int, products: int) -> dict[str, Any]:
         list_time(user)
         result["list_seconds"] = list_time(user)
         result["list_filtered_seconds"] = list_time(user, {"status": "AWAITING_SHIPMENT"})
+        result["lists"] = {
+            name: list_time(user, params, path=path)
+            for name, (path, params) in lists_to_time().items()
+        }
         return result
     finally:
         handle.stop()
@@ -413,6 +507,16 @@ def bench_webhooks(seconds: float, pace: float) -> dict[str, Any]:
         handle.stop()
 
 
+def print_resources(results: dict[str, dict[str, Any]]) -> None:
+    for name, r in results.items():
+        print(
+            f"  {name:<14} {r['items']:>8,} in {r['seconds']:7.2f} s = {r['per_second']:>9,.0f}/s"
+            f"  ({r['requests']:,} requests)"
+        )
+        if r["stages"]:
+            print(f"  {'':<14} {r['stages']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=100_000)
@@ -420,7 +524,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=0, help="comparison size (default orders/10)")
     parser.add_argument("--webhook-seconds", type=float, default=15.0)
     parser.add_argument("--webhook-pace", type=float, default=0.05)
+    parser.add_argument(
+        "--parts",
+        default="throughput,lists,rate,webhooks",
+        help="what to run, comma-separated (lists needs throughput)",
+    )
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
     small = args.small or max(args.orders // 10, 1000)
 
     url = bench_database_url(os.environ.get("DATABASE_URL") or sys.exit("set DATABASE_URL"))
@@ -428,59 +538,80 @@ def main(argv: list[str] | None = None) -> int:
     setup_django(url)
     print(f"benchmark database: {urlsplit(url).path.lstrip('/')}")
 
-    big = bench_throughput(args.orders, args.products)
-    res = big["resources"]
-    print(f"\n== rate limit off, {args.orders:,} orders ==")
-    for name, r in res.items():
+    if "throughput" in parts:
+        big = bench_throughput(args.orders, args.products, replayed=True)
+        res = big["resources"]
+        print(f"\n== rate limit off, {args.orders:,} orders (sandbox in its own process) ==")
+        print_resources(res)
         print(
-            f"  {name:<14} {r['items']:>8,} in {r['seconds']:7.2f} s = {r['per_second']:>9,.0f}/s"
-            f"  ({r['requests']:,} requests)"
+            f"  order lines    {big['lines']:>8,}; orders equal the sandbox: {big['orders_match']}"
         )
-    print(f"  order lines    {big['lines']:>8,}; orders equal the sandbox: {big['orders_match']}")
-    orders_rate = res["orders"]["per_second"]
-    print(
-        f"  orders/s {orders_rate:,.0f} (target >= 5,000); "
-        f"products/s {res['products']['per_second']:,.0f}"
-    )
-    print("\n== incremental re-sync, nothing changed ==")
-    for name, r in big["incremental"].items():
-        print(f"  {name:<14} {r['seconds']:.3f} s, {r['requests']} requests (target <= 2, < 1 s)")
-
-    tiny = bench_throughput(1000, 50)
-    mid = bench_throughput(small, args.products) if small != 1000 else tiny
-    print("\n== orders list server time (first page, median) ==")
-    for size, result in ((1000, tiny), (small, mid), (args.orders, big)):
+        orders_rate = res["orders"]["per_second"]
         print(
-            f"  {size:>8,} orders: {result['list_seconds'] * 1000:6.1f} ms"
-            f"  (status filter {result['list_filtered_seconds'] * 1000:.1f} ms)"
+            f"  orders/s {orders_rate:,.0f} (target >= 5,000); "
+            f"products/s {res['products']['per_second']:,.0f}"
         )
-    ratio = big["list_seconds"] / tiny["list_seconds"]
-    print(f"  {args.orders:,} vs 1,000: {ratio:.2f}x (target <= 1.5x)")
-
-    limited = bench_rate_limited(url, args.orders, args.products)
-    limited_small = bench_rate_limited(url, small, args.products)
-    print(f"\n== {RATE} req/s limit on, {args.orders:,} orders ==")
-    print(
-        f"  {limited['orders']:,} orders in {limited['seconds']:.1f} s; bound "
-        f"{limited['requests']} requests / {RATE}/s = {limited['bound_seconds']:.1f} s; "
-        f"ratio {limited['ratio']:.3f} (target <= 1.1)"
-    )
-    growth = limited["peak_bytes"] / limited_small["peak_bytes"]
-    print(
-        f"  peak RSS of the sync process: {limited['peak_bytes'] / 2**20:.1f} MiB at "
-        f"{args.orders:,}, {limited_small['peak_bytes'] / 2**20:.1f} MiB at {small:,} "
-        f"({(growth - 1) * 100:+.0f}%, target <= +20%)"
-    )
-
-    hooks = bench_webhooks(args.webhook_seconds, args.webhook_pace)
-    print("\n== webhook to database (live mode) ==")
-    if hooks["p50"] is None:
-        print(f"  no events measured: {hooks}")
-    else:
+        again = big["replayed"]
         print(
-            f"  {hooks['events']} events: p50 {hooks['p50'] * 1000:.0f} ms, p95 "
-            f"{hooks['p95'] * 1000:.0f} ms (target p95 <= 2000 ms); {hooks['statuses']}"
+            f"\n== the same answers replayed from memory (no emulator), {args.orders:,} orders =="
         )
+        print_resources(again)
+        print(f"  orders equal the sandbox: {big['replayed_match']}")
+        print(
+            f"  replayed orders/s {again['orders']['per_second']:,.0f} (target >= 10,000); "
+            f"products/s {again['products']['per_second']:,.0f} (target >= 1,000)"
+        )
+        print("\n== incremental re-sync, nothing changed ==")
+        for name, r in big["incremental"].items():
+            print(
+                f"  {name:<14} {r['seconds']:.3f} s, {r['requests']} requests (target <= 2, < 1 s)"
+            )
+
+    if "lists" in parts and "throughput" in parts:
+        tiny = bench_throughput(1000, 50)
+        mid = bench_throughput(small, args.products) if small != 1000 else tiny
+        print("\n== orders list server time (first page, median) ==")
+        for size, result in ((1000, tiny), (small, mid), (args.orders, big)):
+            print(
+                f"  {size:>8,} orders: {result['list_seconds'] * 1000:6.1f} ms"
+                f"  (status filter {result['list_filtered_seconds'] * 1000:.1f} ms)"
+            )
+        ratio = big["list_seconds"] / tiny["list_seconds"]
+        print(f"  {args.orders:,} vs 1,000: {ratio:.2f}x (target <= 1.5x)")
+        print(f"  each filter (first page, median), 1,000 -> {args.orders:,} orders:")
+        for name in big["lists"]:
+            low, high = tiny["lists"][name], big["lists"][name]
+            print(
+                f"    {name:<22} {low * 1000:6.1f} ms -> {high * 1000:6.1f} ms: "
+                f"{high / low:.2f}x (target <= 1.5x)"
+            )
+
+    if "rate" in parts:
+        limited = bench_rate_limited(url, args.orders, args.products)
+        limited_small = bench_rate_limited(url, small, args.products)
+        print(f"\n== {RATE} req/s limit on, {args.orders:,} orders ==")
+        print(
+            f"  {limited['orders']:,} orders in {limited['seconds']:.1f} s; bound "
+            f"{limited['requests']} requests / {RATE}/s = {limited['bound_seconds']:.1f} s; "
+            f"ratio {limited['ratio']:.3f} (target <= 1.1)"
+        )
+        growth = limited["peak_bytes"] / limited_small["peak_bytes"]
+        print(
+            f"  peak RSS of the sync process: {limited['peak_bytes'] / 2**20:.1f} MiB at "
+            f"{args.orders:,}, {limited_small['peak_bytes'] / 2**20:.1f} MiB at {small:,} "
+            f"({(growth - 1) * 100:+.0f}%, target <= +20%)"
+        )
+
+    if "webhooks" in parts:
+        hooks = bench_webhooks(args.webhook_seconds, args.webhook_pace)
+        print("\n== webhook to database (live mode) ==")
+        if hooks["p50"] is None:
+            print(f"  no events measured: {hooks}")
+        else:
+            print(
+                f"  {hooks['events']} events: p50 {hooks['p50'] * 1000:.0f} ms, p95 "
+                f"{hooks['p95'] * 1000:.0f} ms (target p95 <= 2000 ms); {hooks['statuses']}"
+            )
     return 0
 
 

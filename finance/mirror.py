@@ -23,7 +23,7 @@ from finance.models import (
 )
 from orders.models import Order
 from shops.models import Shop
-from shops.sync import Syncer
+from shops.sync import Syncer, fetch_each
 from tiktok.pagination import Page
 from tiktok.types import OrderStatementTransactions, StatementTransactionPage, as_time
 from tiktok.types import Payment as ApiPayment
@@ -445,7 +445,8 @@ class OrderSettlementSyncer(Syncer):
             order_ids = self._todo(after, since)
             if not order_ids:
                 return
-            fetched = tuple(self.client.get_order_statement_transactions(i) for i in order_ids)
+            # One call per order: several in flight under the shared limit (sequential without).
+            fetched = tuple(fetch_each(self.client.get_order_statement_transactions, order_ids))
             after = order_ids[-1]
             more = len(order_ids) == ORDERS_PER_PAGE
             yield Page(

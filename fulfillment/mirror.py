@@ -208,8 +208,11 @@ def cancellation_refresh(*, shop: Shop, cancel_id: str) -> int:
 
 class _ByUpdateTime(Syncer):
     page_size = 50
+    windowed = True
 
-    def _filters(self, updated_since: datetime | None) -> dict[str, Any]:
+    def _filters(
+        self, updated_since: datetime | None, before: datetime | None = None
+    ) -> dict[str, Any]:
         filters: dict[str, Any] = {
             "page_size": self.page_size,
             "sort_field": "update_time",
@@ -217,7 +220,24 @@ class _ByUpdateTime(Syncer):
         }
         if updated_since:
             filters["update_time_ge"] = updated_since
+        if before:
+            filters["update_time_lt"] = before
         return filters
+
+    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
+        return self.window_pages(page_token=page_token, since=updated_since, before=None)
+
+    def window_pages(
+        self, *, page_token: str | None, since: datetime | None, before: datetime | None
+    ) -> Iterator[Page]:
+        return self.search(page_token=page_token, **self._filters(since, before))
+
+    def search(self, *, page_token: str | None, **filters: Any) -> Iterator[Page]:
+        """The client's page walk of this resource."""
+        raise NotImplementedError
+
+    def item_time(self, item: Any) -> datetime | None:
+        return item.update_time
 
 
 class PackageSyncer(_ByUpdateTime):
@@ -225,8 +245,8 @@ class PackageSyncer(_ByUpdateTime):
 
     resource = "packages"
 
-    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
-        return self.client.iter_package_pages(page_token=page_token, **self._filters(updated_since))
+    def search(self, *, page_token: str | None, **filters: Any) -> Iterator[Page]:
+        return self.client.iter_package_pages(page_token=page_token, **filters)
 
     def store(self, items: Sequence[Any]) -> int:
         return packages_store(shop=self.shop, packages=items)
@@ -237,8 +257,8 @@ class ReturnSyncer(_ByUpdateTime):
 
     resource = "returns"
 
-    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
-        return self.client.iter_return_pages(page_token=page_token, **self._filters(updated_since))
+    def search(self, *, page_token: str | None, **filters: Any) -> Iterator[Page]:
+        return self.client.iter_return_pages(page_token=page_token, **filters)
 
     def store(self, items: Sequence[Any]) -> int:
         return returns_store(shop=self.shop, returns=items)
@@ -249,10 +269,8 @@ class CancellationSyncer(_ByUpdateTime):
 
     resource = "cancellations"
 
-    def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
-        return self.client.iter_cancellation_pages(
-            page_token=page_token, **self._filters(updated_since)
-        )
+    def search(self, *, page_token: str | None, **filters: Any) -> Iterator[Page]:
+        return self.client.iter_cancellation_pages(page_token=page_token, **filters)
 
     def store(self, items: Sequence[Any]) -> int:
         return cancellations_store(shop=self.shop, cancellations=items)

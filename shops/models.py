@@ -266,6 +266,11 @@ class SyncState(models.Model):
         null=True, blank=True, help_text="update_time reached by the last complete run."
     )
     page_token = models.TextField(blank=True, help_text="Cursor of the run in progress.")
+    windows = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The update-time windows a split run walks side by side, each with its cursor.",
+    )
     run_kind = models.CharField(max_length=16, blank=True)
     run_window_start = models.DateTimeField(null=True, blank=True)
     run_window_end = models.DateTimeField(null=True, blank=True)

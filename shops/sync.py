@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -52,6 +52,20 @@ class Syncer:
 
     def store(self, items: Sequence[Any]) -> int:
         """Upsert one page of items in bulk (inside the page's transaction); return how many."""
+        raise NotImplementedError
+
+    # Whether `window_pages` can walk an update-time window, so a long walk may be split into
+    # windows walked side by side (each with its own cursor) under the shared rate limit.
+    windowed: ClassVar[bool] = False
+
+    def window_pages(
+        self, *, page_token: str | None, since: datetime | None, before: datetime | None
+    ) -> Iterator[Page]:
+        """Pages of the items updated in [since, before) (None: unbounded), oldest change first."""
+        raise NotImplementedError
+
+    def item_time(self, item: Any) -> datetime | None:
+        """When an item of a page last changed (the first item's bounds a split walk)."""
         raise NotImplementedError
 
     def before_full(self) -> None:
@@ -124,6 +138,13 @@ class _Prefetcher:
             self.stop.set()
 
 
+def _close(pages: Iterator[Page]) -> None:
+    """Stop a walk left early (a generator's `finally` stops its fetching thread)."""
+    close = getattr(pages, "close", None)
+    if close is not None:
+        close()
+
+
 def _pages_ahead(pages: Iterator[Page]) -> tuple[Iterator[Page], Callable[[], int]]:
     """The pages, fetched ahead when SYNC_PREFETCH_PAGES > 0, and their requests so far."""
     depth = int(getattr(settings, "SYNC_PREFETCH_PAGES", 0))
@@ -131,6 +152,166 @@ def _pages_ahead(pages: Iterator[Page]) -> tuple[Iterator[Page], Callable[[], in
         return pages, lambda: 0
     prefetcher = _Prefetcher(pages, depth)
     return iter(prefetcher), lambda: prefetcher.requests
+
+
+# --- split walks -------------------------------------------------------------------------------
+
+WINDOWS_PER_WALKER = 4  # more windows than walkers, so uneven windows still keep all busy
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+def _when(value: int | None) -> datetime | None:
+    return datetime.fromtimestamp(value, tz=UTC) if value is not None else None
+
+
+def _windows_for(syncer: Syncer, state: SyncState, page: Page) -> list[dict[str, Any]]:
+    """After a fresh walk's first page: the windows to walk side by side, or [] to go on.
+
+    Only with the rate limit on (without it one cursor is as fast as the mirror can store) and
+    for a walk long enough to be worth the windows' extra last pages.
+    """
+    walkers = in_flight()
+    if not syncer.windowed or walkers <= 1:
+        return []
+    min_pages = int(getattr(settings, "SYNC_WINDOW_MIN_PAGES", 20))
+    if page.is_last or not page.items or page.total_count is None:
+        return []
+    if page.total_count < len(page.items) * min_pages:
+        return []
+    first, end = _epoch(syncer.item_time(page.items[0])), _epoch(state.run_window_end)
+    if first is None or end is None or end - first < 2:
+        return []
+    count = min(walkers * WINDOWS_PER_WALKER, end - first)
+    bounds = sorted({first + (end - first) * i // count for i in range(1, count)})
+    starts = [_epoch(state.run_window_start), *bounds]
+    # The last window is open-ended: what changes during the walk is read there (or by the
+    # next incremental run, which starts before this run did).
+    return [
+        {"since": since, "before": before, "token": "", "done": False}
+        for since, before in zip(starts, [*bounds, None], strict=True)
+    ]
+
+
+class _WindowWalk:
+    """Walks a split run's unfinished windows in threads, at most `in_flight` at a time.
+
+    The threads only fetch (no transaction, no database writes); the caller stores each page
+    and saves its window's cursor, so a killed run resumes every window where it stopped.
+    """
+
+    _END = object()
+
+    def __init__(self, syncer: Syncer, windows: list[dict[str, Any]], in_flight: int) -> None:
+        self.syncer = syncer
+        self.windows = windows
+        self.todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index, window in enumerate(windows):
+            if not window["done"]:
+                self.todo.put(index)
+        self.queue: queue.Queue = queue.Queue(maxsize=max(2, in_flight))
+        self.stop = threading.Event()
+        self.sent: dict[int, int] = {}
+        self.threads = [
+            threading.Thread(target=self._walk, name=f"sync-window-{n}", daemon=True)
+            for n in range(min(in_flight, sum(not w["done"] for w in windows)))
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def requests(self) -> int:
+        """Requests the threads sent so far."""
+        return sum(self.sent.values())
+
+    def _put(self, item: Any) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _walk(self) -> None:
+        me = threading.get_ident()
+        start = requests_sent()
+        try:
+            while not self.stop.is_set():
+                try:
+                    index = self.todo.get_nowait()
+                except queue.Empty:
+                    break
+                window = self.windows[index]
+                pages = self.syncer.window_pages(
+                    page_token=window["token"] or None,
+                    since=_when(window["since"]),
+                    before=_when(window["before"]),
+                )
+                for page in pages:
+                    self.sent[me] = requests_sent() - start
+                    self._put((index, page))
+                    if self.stop.is_set():
+                        return
+        except BaseException as error:
+            self.sent[me] = requests_sent() - start
+            self._put((None, error))
+        finally:
+            self._put((None, self._END))
+            connections.close_all()
+
+    def __iter__(self) -> Iterator[tuple[int, Page]]:
+        running = len(self.threads)
+        try:
+            while running:
+                index, item = self.queue.get()
+                if item is self._END:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield index, item
+        finally:
+            self.stop.set()
+            for thread in self.threads:
+                thread.join(timeout=30)
+
+
+def in_flight() -> int:
+    """How many requests a walk may have in flight (several only with the shared limit on)."""
+    if float(settings.TIKTOK_RATE_LIMIT) <= 0:
+        return 1
+    return max(1, int(getattr(settings, "SYNC_WINDOWS_IN_FLIGHT", 1)))
+
+
+def fetch_each(fetch: Callable[[Any], Any], keys: Sequence[Any]) -> list[Any]:
+    """`fetch(key)` for every key, in order, up to `in_flight()` at a time (threads that only
+    call TikTok, every call through the shared limiter); the first failure is raised."""
+    workers = min(in_flight(), len(keys))
+    if workers <= 1:
+        return [fetch(key) for key in keys]
+    results: list[Any] = [None] * len(keys)
+    errors: list[BaseException] = []
+
+    def work(start: int) -> None:
+        try:
+            for index in range(start, len(keys), workers):
+                if errors:
+                    return
+                results[index] = fetch(keys[index])
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()  # the token provider may have opened this thread's own
+
+    threads = [threading.Thread(target=work, args=(n,), daemon=True) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 # --- one run at a time --------------------------------------------------------------------------
@@ -277,7 +458,7 @@ def _claim(run: SyncRun) -> tuple[SyncState, bool]:
             shop_id=run.shop_id, resource=run.resource
         )
         now = timezone.now()
-        fresh = not (state.page_token and state.run_kind)
+        fresh = not ((state.page_token or state.windows) and state.run_kind)
         if fresh:
             if run.kind == SyncRun.Kind.INCREMENTAL and state.watermark is None:
                 run.kind = SyncRun.Kind.FULL
@@ -289,6 +470,7 @@ def _claim(run: SyncRun) -> tuple[SyncState, bool]:
                 else None
             )
             state.page_token = ""
+            state.windows = []
             state.save()
         else:
             run.kind = state.run_kind
@@ -333,23 +515,58 @@ def _work(
         resumes = 0
         while True:
             try:
+                if state.windows:
+                    walk = _WindowWalk(syncer, state.windows, int(settings.SYNC_WINDOWS_IN_FLIGHT))
+                    ahead = walk.requests
+                    for index, page in walk:
+                        with transaction.atomic():
+                            run.done += syncer.store(page.items)
+                            run.pages += 1
+                            count_requests()
+                            run.save(update_fields=["done", "pages", "requests", "updated_at"])
+                            window = state.windows[index]
+                            window["token"] = page.next_page_token or ""
+                            window["done"] = page.is_last
+                            SyncState.objects.filter(pk=state.pk).update(windows=state.windows)
+                        if after_page is not None:
+                            after_page(run)
+                    break
                 pages, ahead = _pages_ahead(
                     syncer.pages(
                         page_token=state.page_token or None, updated_since=state.run_window_start
                     )
                 )
+                split = False
                 for page in pages:
+                    first = fresh and run.pages == 0 and page.page_token is None
                     with transaction.atomic():
-                        run.done += syncer.store(page.items)
+                        stored = syncer.store(page.items)
+                        run.done += stored
                         run.pages += 1
                         if page.total_count is not None and (run.total is None or fresh):
                             run.total = max(page.total_count, run.done)
+                        windows = _windows_for(syncer, state, page) if first else []
+                        if windows:
+                            # The first window reads these items again: count them once.
+                            run.done -= stored
                         count_requests()
                         run.save(update_fields=["done", "pages", "total", "requests", "updated_at"])
-                        state.page_token = page.next_page_token or ""
-                        SyncState.objects.filter(pk=state.pk).update(page_token=state.page_token)
+                        state.page_token = "" if windows else page.next_page_token or ""
+                        state.windows = windows
+                        SyncState.objects.filter(pk=state.pk).update(
+                            page_token=state.page_token, windows=windows
+                        )
                     if after_page is not None:
                         after_page(run)
+                    if windows:
+                        split = True
+                        break
+                if split:
+                    # Stop fetching ahead on the single cursor, then walk the windows.
+                    ahead_done += ahead()
+                    ahead = lambda: 0  # noqa: E731
+                    _close(pages)
+                    continue
                 break
             except TikTokError as error:
                 # The client already retried this page; a longer pause, then on from the cursor.
@@ -366,6 +583,7 @@ def _work(
             reached = state.run_window_end or timezone.now()
             state.watermark = max(state.watermark or reached, reached)
             state.page_token = ""
+            state.windows = []
             state.run_kind = ""
             state.save()
             count_requests()
