@@ -90,6 +90,16 @@ def overlap() -> timedelta:
     return timedelta(minutes=settings.SYNC_OVERLAP_MINUTES)
 
 
+def put_unless_stopped(into: queue.Queue, item: Any, stop: threading.Event) -> None:
+    """Hand a fetched page to the storing thread, giving up once it has stopped listening."""
+    while not stop.is_set():
+        try:
+            into.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
 class _Prefetcher:
     """Fetches the next pages in a thread while the current one is stored (depth pages ahead)."""
 
@@ -104,12 +114,7 @@ class _Prefetcher:
         self.thread.start()
 
     def _put(self, item: Any) -> None:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        put_unless_stopped(self.queue, item, self.stop)
 
     def _fetch(self) -> None:
         start = requests_sent()
@@ -226,12 +231,7 @@ class _WindowWalk:
         return sum(self.sent.values())
 
     def _put(self, item: Any) -> None:
-        while not self.stop.is_set():
-            try:
-                self.queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        put_unless_stopped(self.queue, item, self.stop)
 
     def _walk(self) -> None:
         me = threading.get_ident()
