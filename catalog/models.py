@@ -90,6 +90,8 @@ class Product(MirroredModel):
                 fields=["shop", "status", "-update_time", "-id"], name="product_shop_status"
             ),
             models.Index(fields=["-update_time", "-id"], name="product_updated"),
+            # The API pages products newest first by creation (a time the sync never changes).
+            models.Index(fields=["-create_time", "-id"], name="product_created"),
             models.Index(fields=["status", "-update_time", "-id"], name="product_status_updated"),
             models.Index(fields=["shop", "stock_total"], name="product_shop_stock"),
             # Substring search on the title (icontains is UPPER(col) LIKE '%X%').
