@@ -124,15 +124,15 @@ def product_transport(transport: httpx.BaseTransport) -> Iterator[None]:
 
 @contextmanager
 def profiled(stages: Stages) -> Iterator[None]:
-    """Time parse (envelope and page), transform (orders to rows) and write (the store).
+    """Time parse (envelope and page), transform (the page's parameter) and write (the store).
 
     Write is the store call less the transform inside it: for the orders mirror that is the
-    COPY of the rows and the upsert from it.
+    one statement in which PostgreSQL reads the fields and upserts the rows.
     """
     from catalog.mirror import ProductSyncer
     from fulfillment.mirror import CancellationSyncer, PackageSyncer, ReturnSyncer
-    from orders import mirror as orders_mirror
     from orders.mirror import OrderSyncer
+    from shops import jsonsql
     from tiktok import client
 
     patched: list[tuple[Any, str, Any]] = []
@@ -143,8 +143,7 @@ def profiled(stages: Stages) -> Iterator[None]:
 
     patch(client, "read_envelope", _timed(stages, "parse", client.read_envelope))
     patch(client, "page_from_data", _timed(stages, "parse", client.page_from_data))
-    for name in ("order_values", "line_values"):
-        patch(orders_mirror, name, _timed(stages, "transform", getattr(orders_mirror, name)))
+    patch(jsonsql, "page_document", _timed(stages, "transform", jsonsql.page_document))
     for syncer in (ProductSyncer, OrderSyncer, PackageSyncer, ReturnSyncer, CancellationSyncer):
         patch(syncer, "store", _timed(stages, "store", syncer.store))
     try:

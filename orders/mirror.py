@@ -4,268 +4,263 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-import orjson
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
-from psycopg.types.json import Json
 
 from catalog.models import Sku
 from orders.models import Order, OrderLine
-from shops.fields import lz4_available
+from shops import jsonsql as sql
 from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
 from tiktok.pagination import Page
-from tiktok.types import as_bool, as_decimal, as_id, as_time, order_status, package_status
+from tiktok.types import as_time
 
-ORDER_FIELDS = [
+ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
+
+
+# The fields read from each order, its payment, its address and each line item.
+ORDER_KEYS = [
     "status",
     "create_time",
     "update_time",
     "paid_time",
     "rts_time",
-    "ship_by",
+    "rts_sla_time",
+    "shipping_due_time",
     "collection_time",
     "delivery_time",
     "cancel_time",
     "request_cancel_time",
-    "currency",
+    "warehouse_id",
+    "user_id",
+    "is_on_hold_order",
+    "is_buyer_request_cancel",
+    "is_cod",
+    "payment",
+    "recipient_address",
+    "line_items",
+]
+PAYMENT_KEYS = [
     "sub_total",
     "shipping_fee",
     "seller_discount",
     "platform_discount",
     "tax",
     "total_amount",
-    "original_product_price",
+    "original_total_product_price",
     "original_shipping_fee",
-    "shipping_type",
-    "fulfillment_type",
-    "delivery_option_name",
-    "shipping_provider",
-    "tracking_number",
-    "warehouse_tiktok_id",
-    "buyer_user_id",
-    "buyer_nickname",
-    "buyer_message",
-    "recipient_name",
-    "recipient_phone",
-    "recipient_region_code",
-    "recipient_city",
-    "recipient_postal_code",
-    "is_on_hold_order",
-    "is_buyer_request_cancel",
-    "is_cod",
-    "cancel_reason",
-    "cancellation_initiator",
-    "line_count",
-    "raw",
-    "synced_at",
 ]
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "")[:limit]
-
-
-def _city(address: Mapping[str, Any]) -> str:
-    for level in address.get("district_info") or ():
-        if isinstance(level, Mapping) and level.get("address_level_name") in ("City", "Town"):
-            return _text(level.get("address_name"), 255)
-    return _text(address.get("post_town"), 255)
-
-
-def _money(payment: Mapping[str, Any], key: str) -> Decimal | None:
-    return as_decimal(payment.get(key))
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _line_items(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [li for li in raw.get("line_items") or () if isinstance(li, Mapping)]
-
-
-def order_values(shop_id: int, raw: Mapping[str, Any], now: datetime) -> tuple[Any, ...]:
-    """One TikTok order as a mirror row, in COPY order: shop_id, tiktok_id, *ORDER_FIELDS.
-
-    Read straight from the order as TikTok sent it (the typed client objects cost more than
-    the rest of a page's work), through the same tolerant readers the client uses.
-    """
-    address = _mapping(raw.get("recipient_address"))
-    payment = _mapping(raw.get("payment"))
-    return (
-        shop_id,
-        as_id(raw.get("id")),
-        order_status(raw.get("status")) or "",
-        as_time(raw.get("create_time")),
-        as_time(raw.get("update_time")),
-        as_time(raw.get("paid_time")),
-        as_time(raw.get("rts_time")),
-        as_time(raw.get("rts_sla_time")) or as_time(raw.get("shipping_due_time")),
-        as_time(raw.get("collection_time")),
-        as_time(raw.get("delivery_time")),
-        as_time(raw.get("cancel_time")),
-        as_time(raw.get("request_cancel_time")),
-        _text(payment.get("currency"), 8),
-        _money(payment, "sub_total"),
-        _money(payment, "shipping_fee"),
-        _money(payment, "seller_discount"),
-        _money(payment, "platform_discount"),
-        _money(payment, "tax"),
-        _money(payment, "total_amount"),
-        _money(payment, "original_total_product_price"),
-        _money(payment, "original_shipping_fee"),
-        _text(raw.get("shipping_type"), 16),
-        _text(raw.get("fulfillment_type"), 40),
-        _text(raw.get("delivery_option_name"), 255),
-        _text(raw.get("shipping_provider"), 255),
-        _text(raw.get("tracking_number"), 100),
-        _text(as_id(raw.get("warehouse_id")), 32),
-        _text(as_id(raw.get("user_id")), 64),
-        _text(raw.get("buyer_nickname"), 255),
-        str(raw.get("buyer_message") or ""),
-        _text(address.get("name"), 255),
-        _text(address.get("phone_number"), 64),
-        _text(address.get("region_code"), 8),
-        _city(address),
-        _text(address.get("postal_code"), 32),
-        bool(as_bool(raw.get("is_on_hold_order"))),
-        bool(as_bool(raw.get("is_buyer_request_cancel"))),
-        bool(as_bool(raw.get("is_cod"))),
-        _text(raw.get("cancel_reason"), 255),
-        _text(raw.get("cancellation_initiator"), 16),
-        len(_line_items(raw)),
-        Json(raw, dumps=_dumps),
-        now,
-    )
-
-
-def line_values(shop_id: int, order_pk: int, sku_pk: int | None, li: Mapping[str, Any]) -> tuple:
-    """One line item as a mirror row, in COPY order (LINE_FIELDS)."""
-    return (
-        shop_id,
-        order_pk,
-        as_id(li.get("id")) or "",
-        sku_pk,
-        _text(as_id(li.get("sku_id")), 32),
-        _text(as_id(li.get("product_id")), 32),
-        _text(li.get("product_name"), 500),
-        _text(li.get("sku_name"), 255),
-        _text(li.get("seller_sku"), 100),
-        _text(li.get("sku_image"), 1000),
-        _text(li.get("currency"), 8),
-        as_decimal(li.get("original_price")),
-        as_decimal(li.get("sale_price")),
-        as_decimal(li.get("seller_discount")),
-        as_decimal(li.get("platform_discount")),
-        _text(order_status(li.get("display_status")), 32),
-        _text(as_id(li.get("package_id")), 32),
-        _text(package_status(li.get("package_status")), 32),
-        _text(li.get("tracking_number"), 100),
-        _text(li.get("shipping_provider_name"), 255),
-        bool(as_bool(li.get("is_gift"))),
-        _text(li.get("cancel_reason"), 255),
-        Json([p for p in li.get("sub_item_info") or () if isinstance(p, Mapping)], dumps=_dumps),
-    )
-
-
-def _dumps(value: Any) -> str:
-    # orjson: re-serialising each order's raw JSON is a large share of a page's store time.
-    return orjson.dumps(value).decode()
-
-
-LINE_FIELDS = [
-    "shop_id",
-    "order_id",
-    "tiktok_id",
+ADDRESS_KEYS = ["district_info"]
+LINE_KEYS = [
+    "id",
     "sku_id",
-    "sku_tiktok_id",
-    "product_tiktok_id",
-    "product_name",
-    "sku_name",
-    "seller_sku",
-    "sku_image",
-    "currency",
+    "product_id",
     "original_price",
     "sale_price",
     "seller_discount",
     "platform_discount",
     "display_status",
-    "package_tiktok_id",
+    "package_id",
     "package_status",
+    "is_gift",
+    "sub_item_info",
+]
+
+
+ORDER_TEXTS = [
+    "shipping_type",
+    "fulfillment_type",
+    "delivery_option_name",
+    "shipping_provider",
+    "tracking_number",
+    "buyer_nickname",
+    "buyer_message",
+    "cancel_reason",
+    "cancellation_initiator",
+]
+PAYMENT_TEXTS = [
+    "currency",
+]
+ADDRESS_TEXTS = [
+    "name",
+    "phone_number",
+    "region_code",
+    "post_town",
+    "postal_code",
+]
+LINE_TEXTS = [
+    "product_name",
+    "sku_name",
+    "seller_sku",
+    "sku_image",
+    "currency",
     "tracking_number",
     "shipping_provider_name",
-    "is_gift",
     "cancel_reason",
-    "sub_items",
 ]
-_STAGE = "mirror_order_stage"
 
 
-_server_has_lz4: bool | None = None
+def _order_columns() -> dict[str, str]:
+    """Each order column and how it is read from the order's fields (`r`, `pay`, `addr`)."""
+    city = (  # noqa: S608
+        "coalesce((select coalesce({name}, '') from {levels} as d(level, n) "
+        "where level->>'address_level_name' in ('City', 'Town') order by n limit 1), {town})"
+    ).format(
+        name=sql.text("level->'address_name'", 255),
+        levels=sql.objects("addr.district_info"),
+        town=sql.plain("addr.post_town", 255),
+    )
+    return {
+        "status": sql.status_text("r.status", 32, ORDER_STATUS_ALIASES),
+        "create_time": sql.time("r.create_time"),
+        "update_time": sql.time("r.update_time"),
+        "paid_time": sql.time("r.paid_time"),
+        "rts_time": sql.time("r.rts_time"),
+        "ship_by": f"coalesce({sql.time('r.rts_sla_time')}, {sql.time('r.shipping_due_time')})",
+        "collection_time": sql.time("r.collection_time"),
+        "delivery_time": sql.time("r.delivery_time"),
+        "cancel_time": sql.time("r.cancel_time"),
+        "request_cancel_time": sql.time("r.request_cancel_time"),
+        "currency": sql.plain("pay.currency", 8),
+        "sub_total": sql.money("pay.sub_total"),
+        "shipping_fee": sql.money("pay.shipping_fee"),
+        "seller_discount": sql.money("pay.seller_discount"),
+        "platform_discount": sql.money("pay.platform_discount"),
+        "tax": sql.money("pay.tax"),
+        "total_amount": sql.money("pay.total_amount"),
+        "original_product_price": sql.money("pay.original_total_product_price"),
+        "original_shipping_fee": sql.money("pay.original_shipping_fee"),
+        "shipping_type": sql.plain("r.shipping_type", 16),
+        "fulfillment_type": sql.plain("r.fulfillment_type", 40),
+        "delivery_option_name": sql.plain("r.delivery_option_name", 255),
+        "shipping_provider": sql.plain("r.shipping_provider", 255),
+        "tracking_number": sql.plain("r.tracking_number", 100),
+        "warehouse_tiktok_id": sql.id_text("r.warehouse_id", 32),
+        "buyer_user_id": sql.id_text("r.user_id", 64),
+        "buyer_nickname": sql.plain("r.buyer_nickname", 255),
+        "buyer_message": sql.plain("r.buyer_message"),
+        "recipient_name": sql.plain("addr.name", 255),
+        "recipient_phone": sql.plain("addr.phone_number", 64),
+        "recipient_region_code": sql.plain("addr.region_code", 8),
+        "recipient_city": city,
+        "recipient_postal_code": sql.plain("addr.postal_code", 32),
+        "is_on_hold_order": sql.flag("r.is_on_hold_order"),
+        "is_buyer_request_cancel": sql.flag("r.is_buyer_request_cancel"),
+        "is_cod": sql.flag("r.is_cod"),
+        "cancel_reason": sql.plain("r.cancel_reason", 255),
+        "cancellation_initiator": sql.plain("r.cancellation_initiator", 16),
+        "line_count": sql.object_count("r.line_items"),
+        "raw": "latest.raw",
+        "synced_at": "%(now)s",
+    }
 
 
-def _lz4(cursor: Any) -> bool:
-    global _server_has_lz4
-    if _server_has_lz4 is None:
-        _server_has_lz4 = lz4_available(cursor)
-    return _server_has_lz4
+def _line_columns() -> dict[str, str]:
+    """Each order line column and how it is read from the line item's fields (`li`)."""
+    return {
+        "shop_id": "%(shop)s",
+        "order_id": "up.id",
+        "tiktok_id": sql.id_text("li.id", 32),
+        "sku_id": "sku.id",
+        "sku_tiktok_id": sql.id_text("li.sku_id", 32),
+        "product_tiktok_id": sql.id_text("li.product_id", 32),
+        "product_name": sql.plain("li.product_name", 500),
+        "sku_name": sql.plain("li.sku_name", 255),
+        "seller_sku": sql.plain("li.seller_sku", 100),
+        "sku_image": sql.plain("li.sku_image", 1000),
+        "currency": sql.plain("li.currency", 8),
+        "original_price": sql.money("li.original_price"),
+        "sale_price": sql.money("li.sale_price"),
+        "seller_discount": sql.money("li.seller_discount"),
+        "platform_discount": sql.money("li.platform_discount"),
+        "display_status": sql.status_text("li.display_status", 32, ORDER_STATUS_ALIASES),
+        "package_tiktok_id": sql.id_text("li.package_id", 32),
+        "package_status": sql.status_text("li.package_status"),
+        "tracking_number": sql.plain("li.tracking_number", 100),
+        "shipping_provider_name": sql.plain("li.shipping_provider_name", 255),
+        "is_gift": sql.flag("li.is_gift"),
+        "cancel_reason": sql.plain("li.cancel_reason", 255),
+        "sub_items": sql.object_list("li.sub_item_info"),
+    }
 
 
-def _upsert_orders(rows: list[tuple[Any, ...]]) -> dict[str, int]:
-    """Upsert order rows through COPY into a session temp table; return pks by TikTok id.
+def _store_statement() -> str:
+    """One statement per page: read the orders, upsert the changed ones, replace their lines.
 
-    COPY and one INSERT … ON CONFLICT cost a fraction of a parameterised multi-row INSERT
-    (Django's bulk_create) for wide rows carrying their raw JSON.
+    The order rows keep each order's JSON text as sent (`raw`). An order whose JSON is the
+    same as the stored one keeps its lines (only `synced_at` moves: webhooks read it as "last
+    read from TikTok"); one whose stored copy is newer is left alone (a webhook's refresh
+    landed while this page was read). Every sub-statement sees the rows as they were before.
     """
-    # Only our own table and column names are spliced into the SQL; values go through COPY.
-    columns = ["shop_id", "tiktok_id", *ORDER_FIELDS]
-    names = ", ".join(columns)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in ORDER_FIELDS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"create temp table if not exists {_STAGE} as "  # noqa: S608
-            f"select {names} from {Order._meta.db_table} with no data"
+    orders = _order_columns()
+    lines = _line_columns()
+    order_table = Order._meta.db_table
+    line_table = OrderLine._meta.db_table
+    newer = f"not coalesce(excluded.update_time < {order_table}.update_time, false)"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in orders)
+    address = sql.fields("r.recipient_address", "addr", ADDRESS_KEYS, ADDRESS_TEXTS)
+    # Only our own table, column names and reader expressions are spliced; values are params.
+    return f"""
+        with latest as materialized (
+            select distinct on (tiktok_id) tiktok_id, raw, o
+              from (
+                select {sql.ident("o->'id'")} as tiktok_id, raw, o, n
+                  from (
+                    select e as raw, case when json_typeof(e) = 'object' then e::jsonb end as o, n
+                      from json_array_elements(%(orders)s::json) with ordinality as p(e, n)
+                    offset 0
+                  ) parsed
+              ) identified
+             where tiktok_id is not null
+             order by tiktok_id, n desc
+        ), up as (
+            insert into {order_table} (shop_id, tiktok_id, {", ".join(orders)})
+            select %(shop)s, latest.tiktok_id, {", ".join(orders.values())}
+              from latest
+             cross join lateral {sql.fields("latest.o", "r", ORDER_KEYS, ORDER_TEXTS)}
+             cross join lateral {sql.fields("r.payment", "pay", PAYMENT_KEYS, PAYMENT_TEXTS)}
+             cross join lateral {address}
+            on conflict (shop_id, tiktok_id) do update set {updates} where {newer}
+            returning id, tiktok_id
+        ), same as (
+            select stored.id from {order_table} stored
+              join latest on stored.tiktok_id = latest.tiktok_id
+             where stored.shop_id = %(shop)s and stored.raw::text = latest.raw::text
+        ), changed as (
+            select id, tiktok_id from up where id not in (select id from same)
+        ), gone as (
+            delete from {line_table} where order_id in (select id from changed)
+        ), added as (
+            insert into {line_table} ({", ".join(lines)})
+            select {", ".join(lines.values())}
+              from changed up
+              join latest using (tiktok_id)
+             cross join lateral {sql.objects("latest.o->'line_items'")} as l(item, n)
+             cross join lateral {sql.fields("l.item", "li", LINE_KEYS, LINE_TEXTS)}
+              left join {Sku._meta.db_table} sku
+                on sku.shop_id = %(shop)s and sku.tiktok_id = {sql.ident("li.sku_id")}
+             where jsonb_typeof(l.item) = 'object'
+             order by up.id, l.n
         )
-        cursor.execute(f"truncate {_STAGE}")
-        if _lz4(cursor):
-            # The staged copy of each raw document is compressed too; lz4 is far cheaper.
-            cursor.execute("set local default_toast_compression = lz4")
-        with cursor.cursor.copy(f"copy {_STAGE} ({names}) from stdin") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(
-            f"insert into {Order._meta.db_table} ({names}) select {names} from {_STAGE} "  # noqa: S608
-            f"on conflict (shop_id, tiktok_id) do update set {updates} returning tiktok_id, id"
-        )
-        return dict(cursor.fetchall())
+        select count(*) from latest
+    """  # noqa: S608
+
+
+_STORE: str | None = None
 
 
 def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
-    """Upsert a page of orders (as TikTok sent them) and replace their lines in bulk."""
-    now = timezone.now()
-    latest = {i: o for o in orders if (i := as_id(o.get("id")))}
-    if not latest:
+    """Upsert a page of orders (as TikTok sent them) and replace their lines, in one statement."""
+    global _STORE
+    if not orders:
         return 0
-    lines = {i: _line_items(o) for i, o in latest.items()}
-    sku_ids = {as_id(li.get("sku_id")) for items in lines.values() for li in items} - {None}
-    sku_pk = dict(
-        Sku.objects.filter(shop=shop, tiktok_id__in=sku_ids).values_list("tiktok_id", "pk")
-    )
-    order_pk = _upsert_orders([order_values(shop.pk, o, now) for o in latest.values()])
-    OrderLine.objects.filter(order_id__in=order_pk.values()).delete()
-    with connection.cursor() as cursor:
-        table = OrderLine._meta.db_table
-        with cursor.cursor.copy(f"copy {table} ({', '.join(LINE_FIELDS)}) from stdin") as copy:
-            for tiktok_id, items in lines.items():
-                for li in items:
-                    sku = sku_pk.get(as_id(li.get("sku_id")) or "")
-                    copy.write_row(line_values(shop.pk, order_pk[tiktok_id], sku, li))
-    return len(latest)
+    if _STORE is None:
+        _STORE = _store_statement()
+    params = {"shop": shop.pk, "orders": sql.page_document(list(orders)), "now": timezone.now()}
+    return int(sql.execute_prepared(_STORE, params)[0])
 
 
 def order_lines_link_skus(*, shop: Shop) -> int:

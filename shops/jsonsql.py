@@ -1,0 +1,192 @@
+"""TikTok's tolerant field readers (`tiktok.types`) as PostgreSQL expressions over `jsonb`.
+
+A mirror writer hands a page's JSON to PostgreSQL in one parameter and lets one statement
+extract, convert and upsert every row: the per-field Python work (about 300 µs an order) was
+most of a page's cost. Each function here takes an SQL expression of type `jsonb` and returns
+an SQL expression that reads it the way the Python reader of the same name does (the
+`tests/mirror/test_page_sql.py` equivalence test holds them to it). Only our own expressions
+and column names are spliced; values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+import psycopg
+from django.db import connection
+
+# What str.strip() removes, closely enough (btrim takes a character list, not a class).
+_SPACE = r"E' \t\n\r\f\v'"
+_NUMERIC = r"'^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,3})?\s*$'"
+# as_time: above this a number is milliseconds; outside these bounds Python's datetime fails.
+_MILLIS = "1000000000000"
+_MAX_SECONDS = "253402300799"  # 9999-12-31 23:59:59
+_MIN_SECONDS = "-62135596800"  # 0001-01-01
+
+
+def number(j: str) -> str:
+    """A JSON number or numeric string as `numeric` (None for anything else), like as_decimal."""
+    return (
+        f"(case jsonb_typeof({j}) when 'number' then ({j})::numeric "
+        f"when 'string' then case when ({j} #>> '{{}}') ~ {_NUMERIC} "
+        f"then ({j} #>> '{{}}')::numeric end end)"
+    )
+
+
+def money(j: str) -> str:
+    """as_decimal, fit for numeric(14, 2) (an amount the column cannot hold reads as None)."""
+    # Expressions are repeated rather than named in a subquery: a subquery per field and row
+    # cost more than the whole reading (PostgreSQL's function calls are cheap; SubPlans not).
+    n = number(j)
+    return f"(case when abs({n}) < 1e12 then {n} end)"
+
+
+def time(j: str) -> str:
+    """as_time: Unix seconds (milliseconds from 10^12 on); 0, empty or unreadable is None."""
+    t = f"trunc({number(j)})"
+    return (
+        f"(case when {t} >= {_MILLIS} then case when {t} / 1000 <= {_MAX_SECONDS} "
+        f"then to_timestamp({t} / 1000.0) end "
+        f"when {t} <> 0 and {t} between {_MIN_SECONDS} and {_MAX_SECONDS} "
+        f"then to_timestamp({t}) end)"
+    )
+
+
+def flag(j: str) -> str:
+    """bool(as_bool(...)): true, a non-zero number, or "true"/"1"/"yes" in any case."""
+    return (
+        f"coalesce(case jsonb_typeof({j}) when 'boolean' then {j} = 'true'::jsonb "
+        f"when 'number' then ({j} #>> '{{}}')::numeric <> 0 "
+        f"when 'string' then lower(btrim({j} #>> '{{}}', {_SPACE})) in ('true', '1', 'yes') "
+        f"end, false)"
+    )
+
+
+def text(j: str, limit: int | None = None) -> str:
+    """str(value or "")[:limit] for strings and numbers (other shapes read as empty)."""
+    value = (
+        f"(case jsonb_typeof({j}) when 'string' then {j} #>> '{{}}' "
+        f"when 'number' then case when ({j} #>> '{{}}')::numeric = 0 then '' "
+        f"else {j} #>> '{{}}' end "
+        f"when 'boolean' then case when {j} = 'true'::jsonb then 'True' else '' end "
+        f"else '' end)"
+    )
+    return f"left({value}, {limit})" if limit else value
+
+
+def ident(j: str) -> str:
+    """as_id: a string id stripped, or a JSON number as text; None when blank or another shape."""
+    return (
+        f"(case jsonb_typeof({j}) when 'string' then nullif(btrim({j} #>> '{{}}', {_SPACE}), '') "
+        f"when 'number' then {j} #>> '{{}}' end)"
+    )
+
+
+def status(j: str, aliases: Mapping[str, str] | None = None) -> str:
+    """tiktok.types' canonical status: upper case, runs of spaces, dashes and `_` made one `_`."""
+    raw = (
+        f"(case jsonb_typeof({j}) when 'string' then {j} #>> '{{}}' "
+        f"when 'number' then {j} #>> '{{}}' "
+        f"when 'boolean' then case when {j} = 'true'::jsonb then 'True' else 'False' end end)"
+    )
+    canonical = (
+        f"nullif(regexp_replace(btrim(upper(translate({raw}, '-', ' ')), {_SPACE}), "
+        r"'[\s_]+', '_', 'g'), '')"
+    )
+    targets: dict[str, list[str]] = {}
+    for alias, target in (aliases or {}).items():
+        targets.setdefault(target, []).append(alias)
+    for target, names in targets.items():
+        canonical = f"regexp_replace({canonical}, '^({'|'.join(names)})$', '{target}')"
+    return canonical
+
+
+def fields(j: str, alias: str, names: Sequence[str], texts: Sequence[str] = ()) -> str:
+    """A row of an object's fields for `from`/`join lateral`: `names` as `jsonb` (for the
+    readers here), `texts` as `text` (missing: NULL). One pass over the object instead of
+    one key lookup per use.
+
+    A `text` field reads a string as it is and any other value as its JSON text (`true`, `0`,
+    `{...}`), where the Python reader would write `True`, `""` or a repr: only fields TikTok
+    documents as strings are read this way, for the two function calls saved per field.
+    """
+    columns = ", ".join([f"{name} jsonb" for name in names] + [f"{name} text" for name in texts])
+    return (
+        f"jsonb_to_record(case when jsonb_typeof({j}) = 'object' then {j} "
+        f"else '{{}}'::jsonb end) as {alias}({columns})"
+    )
+
+
+def plain(column: str, limit: int | None = None) -> str:
+    """A `text` field of `fields` for a text column ('' when missing)."""
+    return f"left(coalesce({column}, ''), {limit})" if limit else f"coalesce({column}, '')"
+
+
+def objects(j: str) -> str:
+    """The objects of a JSON array (anything else: none), with their position, as (value, n)."""
+    return (
+        f"jsonb_array_elements(case when jsonb_typeof({j}) = 'array' then {j} "
+        f"else '[]'::jsonb end) with ordinality"
+    )
+
+
+def page_document(items: Any) -> str:
+    """A page's items as one JSON text parameter.
+
+    PostgreSQL's text types cannot hold U+0000 (`jsonb` refuses the escape), so it is read as
+    U+FFFD, the way a browser shows a character that cannot be displayed.
+    """
+    document = orjson.dumps(items)
+    if b"\\u0000" in document:
+        document = document.replace(b"\\u0000", b"\\ufffd")
+    return document.decode()
+
+
+def id_text(j: str, limit: int) -> str:
+    """_text(as_id(value), limit): an id for a text column, '' when missing."""
+    return f"left(coalesce({ident(j)}, ''), {limit})"
+
+
+def status_text(j: str, limit: int = 32, aliases: Mapping[str, str] | None = None) -> str:
+    """A canonical status for a text column, '' when missing."""
+    return f"left(coalesce({status(j, aliases)}, ''), {limit})"
+
+
+def object_count(j: str) -> str:
+    """How many objects a JSON array holds (0 for anything else)."""
+    return f"(select count(*) from {objects(j)} as c(item, n) where jsonb_typeof(item) = 'object')"  # noqa: S608
+
+
+def object_list(j: str) -> str:
+    """The objects of a JSON array as a jsonb array, in order ('[]' for anything else)."""
+    return (
+        f"coalesce((select jsonb_agg(item order by n) from {objects(j)} as c(item, n) "  # noqa: S608
+        "where jsonb_typeof(item) = 'object'), '[]'::jsonb)"
+    )
+
+
+def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Run a page statement with its values bound by the server, prepared once per connection.
+
+    Django's psycopg cursors bind on the client: a page's JSON would be escaped into the
+    statement's text, and the long statement parsed and planned again for every page.
+    """
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    threshold = raw.prepare_threshold
+    # Django turns automatic preparation off (None), which also ignores prepare=True.
+    raw.prepare_threshold = 0
+    try:
+        with psycopg.Cursor(raw) as cursor:
+            if connection.in_atomic_block:
+                # A generic plan, made once: the statement's shape never depends on its values.
+                cursor.execute("set local plan_cache_mode = force_generic_plan")
+            cursor.execute(statement, params, prepare=True)
+            row = cursor.fetchone()
+    finally:
+        raw.prepare_threshold = threshold
+    assert row is not None
+    return tuple(row)

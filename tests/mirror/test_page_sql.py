@@ -1,0 +1,168 @@
+"""The SQL field readers read TikTok's JSON exactly as the client's Python readers do, and one
+page statement stores orders and lines equal to what TikTok sent."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from orders.mirror import ORDER_STATUS_ALIASES, orders_store
+from orders.models import Order, OrderLine
+from shops import jsonsql
+from tests.factories import make_product, make_shop, make_sku
+from tests.tiktok import samples
+from tiktok.types import (
+    as_bool,
+    as_decimal,
+    as_id,
+    as_time,
+    order_status,
+    package_status,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    None,
+    "",
+    " ",
+    0,
+    1,
+    -3,
+    "0",
+    "1696800100",
+    " 1696800100 ",
+    1696800100,
+    1696800100.7,
+    "1696800100.7",
+    1696800100123,
+    "1696800100123",
+    "1e3",
+    "12.345",
+    "-0.50",
+    "abc",
+    "²",
+    True,
+    False,
+    "true",
+    " TRUE ",
+    "yes",
+    "no",
+    [],
+    [1],
+    {},
+    {"a": 1},
+    "awaiting-shipment",
+    " in  transit ",
+    "TO FULFILL",
+    "to__fulfill",
+    "Cancel",
+    "x" * 5000,
+    10**40,
+    "99999999999999999999",
+    "253402300800",
+]
+
+
+def _read(expression: str, value: Any) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"select {expression} from (select %s::jsonb as j) v",
+            [json.dumps({"v": value})],
+        )
+        return cursor.fetchone()[0]
+
+
+def _safe(reader, value: Any) -> Any:
+    try:
+        return reader(value)
+    except (OverflowError, ValueError, OSError):
+        return None  # where Python's datetime gives up, the SQL reader reads "not set"
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=repr)
+def test_each_sql_reader_reads_what_the_python_reader_reads(value):
+    j = "(j->'v')"
+    assert _read(jsonsql.time(j), value) == _safe(as_time, value)
+    assert _read(jsonsql.flag(j), value) is bool(as_bool(value))
+    scalar = isinstance(value, str | int | float)  # bool is an int: as_str reads it "True"
+    assert _read(jsonsql.ident(j), value) == (as_id(value) if scalar else None)
+    assert _read(jsonsql.status(j, ORDER_STATUS_ALIASES), value) == (
+        (order_status(value) or None) if scalar else None
+    )
+    assert _read(jsonsql.status(j), value) == ((package_status(value) or None) if scalar else None)
+    money = as_decimal(value) if isinstance(value, str | int | float) else None
+    if money is not None and (not money.is_finite() or abs(money) >= 10**12):
+        money = None
+    assert _read(jsonsql.money(j), value) == money
+    if isinstance(value, str) or value is None:
+        assert _read(jsonsql.text(j, 255), value) == str(value or "")[:255]
+
+
+def _order(**changes: Any) -> dict[str, Any]:
+    order = copy.deepcopy(samples.ORDER)
+    order.update(changes)
+    return order
+
+
+def test_a_page_is_stored_as_sent_with_lines_linked_to_their_skus():
+    shop = make_shop()
+    sku = make_sku(make_product(shop=shop), tiktok_id="1729592969712207012")
+    raw = _order(
+        recipient_address={
+            "name": "Łukasz Żółć",
+            "district_info": [
+                {"address_level_name": "State", "address_name": "Texas"},
+                {"address_level_name": "City", "address_name": "Austin"},
+            ],
+            "post_town": "ignored",
+            "postal_code": 78701,
+        },
+        buyer_message="nul \u0000 inside",
+    )
+    assert orders_store(shop=shop, orders=[raw, "not an order", {"id": ""}]) == 1
+    order = Order.objects.get(shop=shop)
+    assert order.tiktok_id == "576461413038785752" and order.status == "AWAITING_SHIPMENT"
+    assert order.create_time == as_time(1696800100) and order.ship_by == as_time(1697059400)
+    assert (order.currency, order.sub_total, order.total_amount) == (
+        "USD",
+        as_decimal("57.00"),
+        as_decimal("62.49"),
+    )
+    assert (order.recipient_name, order.recipient_city, order.recipient_postal_code) == (
+        "Łukasz Żółć",
+        "Austin",
+        "78701",
+    )
+    assert order.buyer_message == "nul \ufffd inside"
+    assert order.line_count == 3 and order.raw["line_items"][2]["sku_type"] == "COMBINED_LISTING"
+    lines = list(OrderLine.objects.filter(order=order).order_by("tiktok_id"))
+    assert [line.tiktok_id for line in lines] == [li["id"] for li in raw["line_items"]]
+    assert [line.sku_id for line in lines] == [sku.pk, sku.pk, None]
+    assert [line.package_status for line in lines] == ["TO_FULFILL", "TO_FULFILL", ""]
+    assert lines[0].sale_price == as_decimal("28.50") and lines[1].product_name == ""
+    assert lines[2].sub_items == raw["line_items"][2]["sub_item_info"]
+
+
+def test_the_last_copy_wins_an_unchanged_one_keeps_its_lines_an_older_one_is_ignored():
+    shop = make_shop()
+    first = _order(status="AWAITING_SHIPMENT")
+    later = _order(status="IN_TRANSIT", update_time=1696809700)
+    assert orders_store(shop=shop, orders=[first, later]) == 1
+    order = Order.objects.get(shop=shop)
+    assert order.status == "IN_TRANSIT"
+    lines = set(OrderLine.objects.filter(order=order).values_list("pk", flat=True))
+    orders_store(shop=shop, orders=[later])
+    again = Order.objects.get(pk=order.pk)
+    assert again.synced_at > order.synced_at  # read from TikTok again, its lines untouched
+    assert set(OrderLine.objects.filter(order=order).values_list("pk", flat=True)) == lines
+    orders_store(shop=shop, orders=[first])  # an older copy (read before a webhook's refresh)
+    assert Order.objects.get(pk=order.pk).status == "IN_TRANSIT"
+    orders_store(shop=shop, orders=[_order(status="Cancel", update_time=1696809800, line_items=[])])
+    cancelled = Order.objects.get(pk=order.pk)
+    assert cancelled.status == "CANCELLED" and cancelled.line_count == 0
+    assert not OrderLine.objects.filter(order=order).exists()
