@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import make_catalog_and_orders, make_shop, make_user
+from catalog.models import Product
+from tests.factories import make_catalog_and_orders, make_product, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,14 @@ def operator_client(client):
     user = make_user()
     shop = make_shop(members=(user,))
     make_catalog_and_orders(shop, products=6, orders=90)
+    # Live products are a few of many, as in a real catalog, so the status filter is selective.
+    for i in range(30):
+        statuses = [s for s in Product.Status.values if s != Product.Status.ACTIVATE]
+        make_product(shop, status=statuses[i % len(statuses)])
+    # Statistics of these rows, not whatever earlier tests' rows left behind (ANALYZE counts this
+    # transaction's own rows, and its statistics roll back with it).
+    with connection.cursor() as cursor:
+        cursor.execute("analyze catalog_product, catalog_sku, orders_order, orders_orderline")
     client.force_login(user)
     return client
 
