@@ -85,7 +85,7 @@ def _active_product(api: Signer, cipher: str, multi: bool) -> dict[str, Any]:
     return next(p for p in products if (len(p["skus"][0]["inventory"]) > 1) == multi)
 
 
-def test_price_update_is_read_back(api: Signer, cipher: str) -> None:
+def test_price_update_is_read_back(api: Signer, cipher: str, control: httpx.Client) -> None:
     product = _active_product(api, cipher, multi=False)
     sku = product["skus"][0]
     currency = sku["price"]["currency"]
@@ -117,6 +117,9 @@ def test_price_update_is_read_back(api: Signer, cipher: str) -> None:
         body={"update_time_ge": after["update_time"]},
     )["products"]
     assert product["id"] in [p["id"] for p in recent]
+    # The control API's change log records the write (what tests read back to check a push).
+    changes = control.get("/_sandbox/changes", params={"since": 0}).json()["changes"]
+    assert any(c["kind"] == "price_update" for c in changes)
 
 
 def test_inventory_update_and_its_errors(
@@ -412,5 +415,3 @@ def test_live_events_and_clock(api: Signer, cipher: str, control: httpx.Client) 
         "orders"
     ][0]
     assert after["status"] == "AWAITING_SHIPMENT" and "paid_time" in after
-    changes = control.get("/_sandbox/changes", params={"since": 0}).json()["changes"]
-    assert any(c["kind"] == "price_update" for c in changes)
