@@ -12,6 +12,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from catalog.commands import (
+    SET_PRICES,
     CatalogCommandError,
     change_sets_settle,
     prices_command,
@@ -30,7 +32,7 @@ from catalog.commands import (
 from catalog.models import ChangeRow, ChangeSet, Inventory, Product, Sku, Warehouse
 from shops.commands import commands_create
 from shops.jobs import enqueue_after_commit
-from shops.models import Command, Shop
+from shops.models import Command, CommandItem, Shop
 from tiktok.types import MAX_STOCK_QUANTITY
 
 CENT = Decimal("0.01")
@@ -462,6 +464,7 @@ WARNINGS: dict[str, str] = {
     "rounding_reversed": "Rounding reversed the change",
     "rounding_unchanged": "Rounding left the price unchanged",
     "at_or_above_list_price": "New price is at or above the list price",
+    "price_locked": "TikTok refused this SKU's last price change: price locked (a promotion)",
     "stock_at_zero": "Stock would go below 0: set to 0",
     "stock_at_max": f"Stock capped at {MAX_STOCK_QUANTITY}",
     "invalid_price": "New price is 0 or less: the row is skipped",
@@ -507,6 +510,53 @@ _SET_WARNINGS = """
 """
 
 
+# TikTok's "price locked" and "price locked by ongoing promotion". Neither the API contract nor
+# the mirror knows which products are in a promotion, so the preview warns from TikTok's own
+# refusal of the last price change, while it is recent enough for the promotion to still run.
+PRICE_LOCK_CODES = (12019045, 12052038)
+PRICE_LOCK_RECENT = timedelta(days=14)
+
+
+def _price_locked(rows: list[ChangeRow]) -> set[int]:
+    """The SKUs (ids) among the price rows whose product's last price change TikTok refused as
+    locked (the whole change, or that SKU in it), within PRICE_LOCK_RECENT. Two queries."""
+    targets = {f"product:{r.sku.product.tiktok_id}" for r in rows}
+    if not targets:
+        return set()
+    latest = {
+        c["id"]: c
+        for c in Command.objects.filter(
+            kind=SET_PRICES,
+            shop__in={r.shop_id for r in rows},
+            target__in=list(targets),
+            status__in=[
+                Command.Status.SUCCEEDED,
+                Command.Status.PARTLY_FAILED,
+                Command.Status.FAILED,
+            ],
+            finished_at__gte=timezone.now() - PRICE_LOCK_RECENT,
+        )
+        .order_by("shop_id", "target", "-finished_at", "-id")
+        .distinct("shop_id", "target")
+        .values("id", "shop_id", "target", "error_code")
+    }
+    locked_products = {
+        (c["shop_id"], c["target"]) for c in latest.values() if c["error_code"] in PRICE_LOCK_CODES
+    }
+    locked_skus = {
+        (latest[command_id]["shop_id"], sku_tiktok_id)
+        for command_id, sku_tiktok_id in CommandItem.objects.filter(
+            command__in=list(latest), ok=False, code__in=PRICE_LOCK_CODES
+        ).values_list("command_id", "item_id")
+    }
+    return {
+        r.sku_id
+        for r in rows
+        if (r.shop_id, f"product:{r.sku.product.tiktok_id}") in locked_products
+        or (r.shop_id, r.sku.tiktok_id) in locked_skus
+    }
+
+
 def change_set_preview(*, change_set: ChangeSet) -> Preview:
     """Compare every row with the mirror now, store its warnings, and count them (fixed queries)."""
     if not change_set.is_editable:
@@ -518,15 +568,18 @@ def change_set_preview(*, change_set: ChangeSet) -> Preview:
         .only(
             *[f.name for f in ChangeRow._meta.concrete_fields],
             "sku__price",
+            "sku__tiktok_id",
             "sku__deleted_at",
             "sku__stock_total",
             "sku__product__status",
+            "sku__product__tiktok_id",
             "sku__product__deleted_at",
             "shop__name",
         )
         .order_by("id")
     )
     stock_rows = [r for r in rows if r.field == ChangeRow.Field.STOCK]
+    locked = _price_locked([r for r in rows if r.field == ChangeRow.Field.PRICE])
     current: dict[tuple[int, int], int] = {}
     warehouses_per_sku: Counter[int] = Counter()
     if stock_rows:
@@ -574,6 +627,8 @@ def change_set_preview(*, change_set: ChangeSet) -> Preview:
                 warnings.append("big_change")
             if new is not None and r.new_list_price is not None and new >= r.new_list_price:
                 warnings.append("at_or_above_list_price")
+            if r.sku_id in locked:
+                warnings.append("price_locked")
         else:
             assert r.warehouse_id is not None
             now = current.get((r.sku_id, r.warehouse_id))

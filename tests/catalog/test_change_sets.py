@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from catalog.models import ChangeRow, ChangeSet, Inventory, Product
 from catalog.services import (
@@ -19,9 +21,10 @@ from catalog.services import (
     change_set_revert,
     round_to_ending,
 )
-from shops.models import Command
+from shops.models import Command, CommandItem
 from tests.commands.conftest import ctl, run_until_settled
 from tests.factories import (
+    make_command,
     make_line,
     make_order,
     make_product,
@@ -278,3 +281,69 @@ def test_a_revert_flags_rows_changed_since_they_were_applied():
     assert (row.old_price, row.new_price) == (D("13.00"), D("10.00"))
     assert "overwrites_later_change" in row.warnings
     assert Inventory.objects.count() == 1
+
+
+def test_a_price_locked_by_a_promotion_fails_its_rows_and_warns_the_next_preview(shop, sandbox):
+    user = make_user(role="admin")
+    locked, free = Product.objects.filter(shop=shop, status="ACTIVATE").order_by("tiktok_id")[:2]
+    ctl(sandbox, "POST", "promotions", product_id=locked.tiktok_id, days=7)
+    rule = PriceRule(mode="lower_pct", amount=D("5"), currency=shop_currency(shop))
+
+    def priced(name: str) -> ChangeSet:
+        return change_set_create(
+            name=name, reason="sale", actor=user, products=[locked, free], price_rule=rule
+        )
+
+    first = priced("Sale")
+    preview = change_set_preview(change_set=first)
+    assert "price_locked" not in preview.to_acknowledge  # nothing refused yet: no guess
+    change_set_apply(change_set=first, actor=user, acknowledged=preview.to_acknowledge)
+    run_until_settled(shop)
+    failed = first.rows.filter(outcome="failed")
+    assert set(failed.values_list("sku__product", flat=True)) == {locked.pk}
+    assert all("promotion" in row.message for row in failed)
+
+    # The next preview warns on the locked product's SKUs, and only on them.
+    second = priced("Sale, again")
+    preview = change_set_preview(change_set=second)
+    assert "price_locked" in preview.to_acknowledge
+    warned = second.rows.filter(warnings__contains=["price_locked"])
+    assert set(warned.values_list("sku__product", flat=True)) == {locked.pk}
+    assert warned.count() == locked.skus.count()
+
+    # Once the promotion is over and a price change goes through, the warning is gone.
+    ctl(sandbox, "POST", "promotions", product_id=locked.tiktok_id, days=0)
+    change_set_apply(change_set=second, actor=user, acknowledged=preview.to_acknowledge)
+    run_until_settled(shop)
+    assert not second.rows.filter(outcome="failed").exists()
+    preview = change_set_preview(change_set=priced("Sale, third"))
+    assert "price_locked" not in preview.to_acknowledge
+
+
+def test_a_price_lock_warns_per_sku_and_only_while_recent():
+    user = make_user()
+    shop = make_shop(members=(user,))
+    one_sku_locked = make_product(shop, skus=2)
+    long_ago = make_product(shop)
+    for product, finished in [
+        (one_sku_locked, timezone.now() - timedelta(hours=1)),
+        (long_ago, timezone.now() - timedelta(days=30)),
+    ]:
+        command = make_command(
+            shop, status=Command.Status.PARTLY_FAILED, target=f"product:{product.tiktok_id}"
+        )
+        Command.objects.filter(pk=command.pk).update(finished_at=finished)
+        sku = product.skus.order_by("id").first()
+        CommandItem.objects.create(
+            command=command, item_id=sku.tiktok_id, ok=False, code=12052038, message="locked"
+        )
+    change_set = change_set_create(
+        name="Cut",
+        reason="sale",
+        actor=user,
+        products=Product.objects.filter(shop=shop),
+        price_rule=PriceRule(mode="lower_pct", amount=D("5"), currency="USD"),
+    )
+    change_set_preview(change_set=change_set)
+    warned = change_set.rows.filter(warnings__contains=["price_locked"])
+    assert list(warned.values_list("sku", flat=True)) == [one_sku_locked.skus.order_by("id")[0].pk]

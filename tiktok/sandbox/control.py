@@ -247,6 +247,24 @@ def product(app: SandboxApp, parts: list[str], _args: dict[str, Any]) -> dict[st
     raise ControlError("unknown product", "404 Not Found")
 
 
+def promotion(app: SandboxApp, _parts: list[str], args: dict[str, Any]) -> dict[str, Any]:
+    """Put a product in a promotion for `days` (0 ends it): Update Price refuses it meanwhile."""
+    product_id = str(args.get("product_id", ""))
+    found = next(
+        (s.products[product_id] for s in app.store.world.shops if product_id in s.products), None
+    )
+    if found is None:
+        raise ControlError("unknown product", "404 Not Found")
+    try:
+        days = float(args.get("days", 7))
+    except (TypeError, ValueError):
+        days = -1.0
+    if not 0 <= days <= 365:  # also refuses nan
+        raise ControlError("days must be a number from 0 to 365")
+    found.promotion_until = app.store.now() + int(days * 86400) if days > 0 else 0
+    return {"product_id": product_id, "promotion_until": found.promotion_until}
+
+
 def package(app: SandboxApp, parts: list[str], _args: dict[str, Any]) -> dict[str, Any]:
     """A package as Get Package Detail shows it."""
     found = app.store.locate_package(parts[0]) if parts else None
@@ -510,6 +528,7 @@ HANDLERS: dict[
     ("POST", "return_shipped"): buyer_ships_return,
     ("POST", "cancellations"): create_cancellation,
     ("POST", "address"): address,
+    ("POST", "promotions"): promotion,
     ("GET", "webhooks"): webhooks,
     ("POST", "webhooks"): subscribe,
     ("GET", "versions"): versions,

@@ -222,6 +222,9 @@ class Product:
     update_time: int
     skus: list[Sku]
     brand: str
+    # An ongoing promotion locks the prices until this sandbox time (0: none). Get Product does
+    # not show promotions (the contract documents no field for them); Update Price refuses.
+    promotion_until: int = 0
 
 
 @dataclass(slots=True)

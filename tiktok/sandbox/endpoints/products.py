@@ -180,6 +180,8 @@ def update_prices(ctx: Ctx) -> dict[str, Any]:
     entries = _sku_list(ctx, product)
     if product.status != "ACTIVATE":
         raise SandboxError(12052901, "The product status does not allow this operation.")
+    if product.promotion_until > ctx.store.now():
+        raise SandboxError(12052038, "The price is locked by an ongoing promotion.")
     changes: list[tuple[Sku, Decimal, Decimal | None]] = []
     for entry, sku in entries:
         price = entry.get("price")
