@@ -65,6 +65,19 @@ def _order_pks(shop: Shop, order_ids: Iterable[str]) -> dict[str, int]:
     return dict(Order.objects.filter(shop=shop, tiktok_id__in=ids).values_list("tiktok_id", "pk"))
 
 
+def _changed(model: type[Package] | type[AfterSale], shop: Shop, rows: list[Any]) -> list[Any]:
+    """The rows whose JSON or order link differs from the stored copy. The other fields are read
+    from the JSON, so an unchanged copy is not written at all: a full re-sync of a shop where
+    nothing changed writes next to nothing, and the pages hardly notice it."""
+    stored = {
+        tiktok_id: (raw, order_id)
+        for tiktok_id, raw, order_id in model._default_manager.filter(
+            shop=shop, tiktok_id__in=[r.tiktok_id for r in rows]
+        ).values_list("tiktok_id", "raw", "order_id")
+    }
+    return [r for r in rows if stored.get(r.tiktok_id) != (r.raw, r.order_id)]
+
+
 def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool = False) -> int:
     """Upsert a page of packages, linked to their (first) order when it is mirrored."""
     now = timezone.now()
@@ -94,7 +107,7 @@ def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool
         for p in latest.values()
     ]
     Package.objects.bulk_create(
-        rows,
+        rows if detailed else _changed(Package, shop, rows),  # a detail read fills more fields
         update_conflicts=True,
         unique_fields=["shop", "tiktok_id"],
         update_fields=PACKAGE_FIELDS + (PACKAGE_DETAIL_FIELDS if detailed else []),
@@ -163,7 +176,7 @@ def _aftersales_store(
             fields["return_tracking_number"] = _text(record.return_tracking_number, 100)
         rows.append(model(shop=shop, **fields))
     model._default_manager.bulk_create(
-        rows,
+        _changed(model, shop, rows),
         update_conflicts=True,
         unique_fields=["shop", "tiktok_id"],
         update_fields=AFTERSALE_FIELDS + extra_fields,

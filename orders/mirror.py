@@ -191,15 +191,17 @@ def _store_statement() -> str:
     """One statement per page: read the orders, upsert the changed ones, replace their lines.
 
     The order rows keep each order's JSON text as sent (`raw`). An order whose JSON is the
-    same as the stored one keeps its lines (only `synced_at` moves: webhooks read it as "last
-    read from TikTok"); one whose stored copy is newer is left alone (a webhook's refresh
-    landed while this page was read). Every sub-statement sees the rows as they were before.
+    same as the stored one is not written at all (a full re-sync of an unchanged shop writes
+    nothing, so it hardly disturbs the pages), so `synced_at` is when TikTok last sent a change;
+    one whose stored copy is newer is left alone (a webhook's refresh landed while this page
+    was read). Every sub-statement sees the rows as they were before.
     """
     orders = _order_columns()
     lines = _line_columns()
     order_table = Order._meta.db_table
     line_table = OrderLine._meta.db_table
     newer = f"not coalesce(excluded.update_time < {order_table}.update_time, false)"
+    changed = f"{order_table}.raw::text is distinct from excluded.raw::text"
     updates = ", ".join(f"{c} = excluded.{c}" for c in orders)
     address = sql.fields("r.recipient_address", "addr", ADDRESS_KEYS, ADDRESS_TEXTS)
     # Only our own table, column names and reader expressions are spliced; values are params.
@@ -223,20 +225,14 @@ def _store_statement() -> str:
              cross join lateral {sql.fields("latest.o", "r", ORDER_KEYS, ORDER_TEXTS)}
              cross join lateral {sql.fields("r.payment", "pay", PAYMENT_KEYS, PAYMENT_TEXTS)}
              cross join lateral {address}
-            on conflict (shop_id, tiktok_id) do update set {updates} where {newer}
+            on conflict (shop_id, tiktok_id) do update set {updates} where {newer} and {changed}
             returning id, tiktok_id
-        ), same as (
-            select stored.id from {order_table} stored
-              join latest on stored.tiktok_id = latest.tiktok_id
-             where stored.shop_id = %(shop)s and stored.raw::text = latest.raw::text
-        ), changed as (
-            select id, tiktok_id from up where id not in (select id from same)
         ), gone as (
-            delete from {line_table} where order_id in (select id from changed)
+            delete from {line_table} where order_id in (select id from up)
         ), added as (
             insert into {line_table} ({", ".join(lines)})
             select {", ".join(lines.values())}
-              from changed up
+              from up
               join latest using (tiktok_id)
              cross join lateral {sql.objects("latest.o->'line_items'")} as l(item, n)
              cross join lateral {sql.fields("l.item", "li", LINE_KEYS, LINE_TEXTS)}

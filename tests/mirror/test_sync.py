@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from catalog.models import Product
 from orders.models import Order
@@ -40,9 +41,29 @@ def test_running_twice_changes_nothing_and_costs_a_request_per_resource(connecte
     assert all(r.status == "succeeded" and r.kind == "incremental" for r in again)
     assert all(r.requests <= 2 for r in again), [(r.resource, r.requests) for r in again]
     assert_mirrored(handle, shop)
+    before = _row_versions()
     full_again = sync_shop(shop_id=shop.pk, kind=SyncRun.Kind.FULL)
     assert all(r.status == "succeeded" for r in full_again)
     assert_mirrored(handle, shop)
+    # Nothing changed on TikTok, so a full re-read rewrote none of the big tables' rows.
+    assert _row_versions() == before
+
+
+def _row_versions() -> dict[str, set[str]]:
+    """Where each row's version lies, per big mirror table (every UPDATE writes a new one)."""
+    versions = {}
+    with connection.cursor() as cursor:
+        for table in (
+            "orders_order",
+            "orders_orderline",
+            "fulfillment_package",
+            "fulfillment_return",
+            "fulfillment_cancellation",
+        ):
+            cursor.execute(f"select ctid::text from {table}")
+            versions[table] = {row[0] for row in cursor.fetchall()}
+            assert versions[table], table
+    return versions
 
 
 def test_faults_on_the_wire_do_not_change_the_result(db, settings, sandbox_factory):
