@@ -49,8 +49,9 @@ _TOTALS = """
 
 _SKU_PRICES = """
     update catalog_sku s
-       set price = v.price, list_price = coalesce(v.list_price, s.list_price)
-      from (values {values}) as v(tiktok_id, price, list_price)
+       set price = v.price,
+           list_price = case when v.clear then null else coalesce(v.list_price, s.list_price) end
+      from (values {values}) as v(tiktok_id, price, list_price, clear)
      where s.shop_id = %s and s.tiktok_id = v.tiktok_id
 """
 
@@ -62,7 +63,8 @@ def _refresh_product_totals(command: Command) -> None:
 
 
 class SetPrices(CommandKind):
-    """desired: {product_id, currency, skus: [{sku_id, price, list_price?}]} (decimal strings)."""
+    """desired: {product_id, currency, skus: [{sku_id, price, list_price?}]} (decimal strings;
+    a list_price of null removes it, none given keeps it)."""
 
     name = SET_PRICES
     label = "Set prices"
@@ -77,6 +79,7 @@ class SetPrices(CommandKind):
                 amount=Decimal(s["price"]),
                 currency=desired["currency"],
                 list_price=Decimal(s["list_price"]) if s.get("list_price") else None,
+                clear_list_price="list_price" in s and s["list_price"] is None,
                 cross_border=cross_border,
             )
             for s in desired["skus"]
@@ -100,12 +103,17 @@ class SetPrices(CommandKind):
     def apply(self, command: Command, outcome: Outcome | None, checked: Checked | None) -> None:
         took = outcome.succeeded_ids if outcome is not None else None
         rows = [
-            (entry["sku_id"], Decimal(entry["price"]), entry.get("list_price"))
+            (
+                entry["sku_id"],
+                Decimal(entry["price"]),
+                entry.get("list_price"),
+                "list_price" in entry and entry["list_price"] is None,
+            )
             for entry in command.desired["skus"]
             if took is None or entry["sku_id"] in took
         ]
         if rows:
-            values = ", ".join(["(%s, %s::numeric, %s::numeric)"] * len(rows))
+            values = ", ".join(["(%s, %s::numeric, %s::numeric, %s::boolean)"] * len(rows))
             sql = _SKU_PRICES.replace("{values}", values)  # only placeholders go in
             with connection.cursor() as cursor:
                 cursor.execute(sql, [v for row in rows for v in row] + [command.shop_id])
@@ -122,10 +130,15 @@ class SetPrices(CommandKind):
 
     def summary(self, command: Command) -> str:
         currency = command.desired.get("currency", "")
-        return ", ".join(
-            f"{s.get('seller_sku') or s['sku_id']} → {s['price']} {currency}"
-            for s in command.desired.get("skus", [])
-        )
+
+        def one(s: Mapping[str, Any]) -> str:
+            text = f"{s.get('seller_sku') or s['sku_id']} → {s['price']} {currency}"
+            if "list_price" in s:
+                listed = s["list_price"]
+                text += f" (list price {listed} {currency})" if listed else " (list price removed)"
+            return text
+
+        return ", ".join(one(s) for s in command.desired.get("skus", []))
 
 
 class SetStock(CommandKind):
@@ -353,20 +366,24 @@ def prices_command(
     prices: Mapping[str, Decimal],
     actor: User | None,
     reason: str,
-    list_prices: Mapping[str, Decimal] | None = None,
+    list_prices: Mapping[str, Decimal | None] | None = None,
 ) -> Command:
-    """The (unsaved) command setting these prices; `skus` are the product's, by TikTok id."""
+    """The (unsaved) command setting these prices; `skus` are the product's, by TikTok id.
+    `list_prices` sets a SKU's list price, or removes it where the value is None."""
     if not prices:
         raise CatalogCommandError("no prices given")
     entries = []
     for sku_id, value in prices.items():
-        entry = {
+        entry: dict[str, str | None] = {
             "sku_id": sku_id,
             "seller_sku": skus[sku_id].seller_sku,
             "price": format(_price(value, f"Price of {sku_id}"), "f"),
         }
-        if list_prices and list_prices.get(sku_id) is not None:
-            entry["list_price"] = format(_price(list_prices[sku_id], "List price"), "f")
+        if list_prices and sku_id in list_prices:
+            list_price = list_prices[sku_id]
+            entry["list_price"] = (
+                None if list_price is None else format(_price(list_price, "List price"), "f")
+            )
         entries.append(entry)
     currency = product.currency or next((s.currency for s in skus.values() if s.currency), "")
     return Command(
@@ -382,7 +399,7 @@ def product_prices_set(
     prices: Mapping[str, Decimal],
     actor: User | None,
     reason: str,
-    list_prices: Mapping[str, Decimal] | None = None,
+    list_prices: Mapping[str, Decimal | None] | None = None,
     enqueue: bool = True,
 ) -> Command:
     """Ask TikTok to set these absolute prices (SKU id → price) on one product's SKUs."""

@@ -56,7 +56,12 @@ class ChangeSetRuleForm(forms.Form):
     floor = money_field("Never below")
     ceiling = money_field("Never above")
     list_price = forms.ChoiceField(
-        choices=[("keep", "Keep list price"), ("set", "Set list price to")], initial="keep"
+        choices=[
+            ("keep", "Keep list price"),
+            ("set", "Set list price to"),
+            ("clear", "Remove list price"),
+        ],
+        initial="keep",
     )
     list_price_amount = money_field("List price")
     stock_mode = forms.ChoiceField(
@@ -93,6 +98,8 @@ class ChangeSetRuleForm(forms.Form):
             self.add_error("amount", "A price must be above 0.")
         if data.get("list_price") == "set" and data.get("list_price_amount") is None:
             self.add_error("list_price_amount", "Give the list price.")
+        if data.get("list_price") == "clear" and data.get("list_price_amount") is not None:
+            self.add_error("list_price_amount", "Leave it empty to remove the list price.")
         floor, ceiling = data.get("floor"), data.get("ceiling")
         if floor is not None and ceiling is not None and floor > ceiling:
             self.add_error("ceiling", "The ceiling is below the floor.")

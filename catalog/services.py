@@ -64,7 +64,7 @@ class PriceRule:
     direction: str = "auto"  # auto (follows the change) | nearest | down | up
     floor: Decimal | None = None
     ceiling: Decimal | None = None
-    list_price: str = "keep"  # keep | set
+    list_price: str = "keep"  # keep | set | clear
     list_price_amount: Decimal | None = None
 
     AMOUNT_MODES = ("set", "add", "subtract")
@@ -76,6 +76,7 @@ class PriceRule:
             or bool(self.ending)
             or self.floor is not None
             or (self.ceiling is not None)
+            or self.list_price != "keep"
         )
 
     @property
@@ -221,6 +222,8 @@ def change_set_create(
             new_list = sku.list_price
             if price_rule.list_price == "set":
                 new_list = price_rule.list_price_amount
+            elif price_rule.list_price == "clear":
+                new_list = None
             rows.append(
                 ChangeRow(
                     shop_id=sku.shop_id,
@@ -464,7 +467,7 @@ WARNINGS: dict[str, str] = {
     "rounding_reversed": "Rounding reversed the change",
     "rounding_unchanged": "Rounding left the price unchanged",
     "at_or_above_list_price": "New price is at or above the list price",
-    "price_locked": "TikTok refused this SKU's last price change: price locked (a promotion)",
+    "price_locked": "Price locked: TikTok refused its last change (a promotion)",
     "stock_at_zero": "Stock would go below 0: set to 0",
     "stock_at_max": f"Stock capped at {MAX_STOCK_QUANTITY}",
     "invalid_price": "New price is 0 or less: the row is skipped",
@@ -803,7 +806,7 @@ def _commands_for(
                     list_prices={
                         r.sku.tiktok_id: r.new_list_price
                         for r in group
-                        if r.new_list_price is not None and r.new_list_price != r.old_list_price
+                        if r.new_list_price != r.old_list_price  # None removes it
                     },
                     actor=actor,
                     reason=reason,

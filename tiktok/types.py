@@ -385,13 +385,15 @@ class Sku:
         if sale is None:
             sale = tax_exclusive if tax_exclusive is not None else as_decimal(price.get("amount"))
         list_price = _obj(raw.get("list_price"))
+        list_amount = as_decimal(list_price.get("amount"))
         return cls(
             id=as_id(raw.get("id")) or "",
             seller_sku=as_str(raw.get("seller_sku")),
             price=sale,
             currency=as_str(price.get("currency")) or as_str(list_price.get("currency")),
             tax_exclusive_price=tax_exclusive,
-            list_price=as_decimal(list_price.get("amount")),
+            # A list price of 0 (or an empty one) is none: how a cleared one reads back.
+            list_price=list_amount if list_amount else None,
             inventory=tuple(WarehouseStock.from_api(i) for i in _dicts(raw.get("inventory"))),
             status=as_str(_obj(raw.get("status_info")).get("status")),
             raw=raw,
@@ -1668,6 +1670,10 @@ def parse_webhook(body: str | bytes | Mapping[str, Any]) -> WebhookEvent:
 # --- write requests -----------------------------------------------------------------------------
 
 
+# The list price that asks TikTok to remove one (UNVERIFIED: see PriceUpdate.clear_list_price).
+LIST_PRICE_CLEARED = Decimal("0")
+
+
 @dataclass(frozen=True)
 class PriceUpdate:
     """A SKU's new absolute price (and optional US list price)."""
@@ -1676,6 +1682,10 @@ class PriceUpdate:
     amount: Decimal
     currency: str
     list_price: Decimal | None = None
+    # Remove the list price. UNVERIFIED: the contract documents no way to clear one, so this
+    # sends a list price of 0 (`LIST_PRICE_CLEARED`); if TikTok refuses it, that SKU's outcome
+    # says so and nothing else changes.
+    clear_list_price: bool = False
     # Cross-border ("global") sellers send `price.sale_price` instead of `price.amount` (§7.7).
     cross_border: bool = False
 
@@ -1688,7 +1698,9 @@ class PriceUpdate:
             "id": self.sku_id,
             "price": Money(self.amount, self.currency).to_api(key),
         }
-        if self.list_price is not None:
+        if self.clear_list_price:
+            entry["list_price"] = Money(LIST_PRICE_CLEARED, self.currency).to_api()
+        elif self.list_price is not None:
             entry["list_price"] = Money(self.list_price, self.currency).to_api()
         return entry
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.commands import change_rows_settle
+from catalog.commands import SetPrices, change_rows_settle
 from catalog.models import ChangeRow, ChangeSet, Product
 from catalog.services import (
     PriceRule,
@@ -15,6 +15,7 @@ from catalog.services import (
     change_set_apply,
     change_set_create,
     change_set_preview,
+    change_set_revert,
 )
 from shops.commands import command_retry
 from shops.models import Command, CommandItem
@@ -257,3 +258,44 @@ def test_a_list_price_is_kept_or_set_and_reaches_tiktok(shop, sandbox, monkeypat
             assert (D(str(listed)) if listed else None) == r.new_list_price
             r.sku.refresh_from_db()
             assert r.sku.list_price == r.new_list_price
+
+
+def test_a_list_price_is_removed_and_a_revert_puts_it_back(shop, sandbox, monkeypatch):
+    monkeypatch.setattr("catalog.services.enqueue_after_commit", lambda *a, **k: None)
+    user = make_user(role="admin")
+    (product,) = _live(shop, 1)
+    sku = product.skus.order_by("id").first()
+    listed = sku.list_price
+    assert listed is not None  # the sandbox's SKUs have one
+
+    def remote_list_price() -> str | None:
+        remote = ctl(sandbox, "GET", f"products/{product.tiktok_id}")["product"]
+        entry = next(s for s in remote["skus"] if s["id"] == sku.tiktok_id)
+        return (entry.get("list_price") or {}).get("amount")
+
+    # Only the list price changes: the rule keeps every price.
+    removing = _previewed(
+        Product.objects.filter(pk=product.pk),
+        price_rule=PriceRule(mode="keep", list_price="clear"),
+    )
+    row = removing.rows.get(sku=sku)
+    assert (row.new_price, row.old_list_price, row.new_list_price) == (sku.price, listed, None)
+    assert "no_change" not in row.warnings
+    _apply(removing, user)
+    run_until_settled(shop)
+    removing.refresh_from_db()
+    assert removing.state == ChangeSet.State.APPLIED
+    assert remote_list_price() is None
+    sku.refresh_from_db()
+    assert sku.list_price is None  # the mirror shows it at once
+    row.refresh_from_db()
+    assert "list price removed" in SetPrices().summary(row.command)
+
+    revert = change_set_revert(change_set=removing, actor=user)
+    assert revert.rows.get(sku=sku).new_list_price == listed
+    preview = change_set_preview(change_set=revert)
+    change_set_apply(change_set=revert, actor=user, acknowledged=preview.to_acknowledge)
+    run_until_settled(shop)
+    assert D(str(remote_list_price())) == listed
+    sku.refresh_from_db()
+    assert sku.list_price == listed

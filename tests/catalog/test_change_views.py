@@ -103,6 +103,27 @@ def test_hostile_values_get_a_message_beside_the_field_and_create_nothing(
     assert not ChangeSet.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("list_price", "amount", "message"),
+    [
+        ("set", "", b"Give the list price."),
+        ("clear", "12.00", b"Leave it empty to remove the list price."),
+        ("clear", "\x00", b"Enter a number."),
+        ("\x00", "", b"Select a valid choice."),
+    ],
+)
+def test_a_list_price_rule_that_does_not_add_up_is_refused_beside_its_field(
+    client, setup, list_price, amount, message
+):
+    data = {**RULE, "product": [setup["a"].pk], "list_price": list_price}
+    data["list_price_amount"] = amount
+    response = client.post(reverse("change-new"), data)
+    assert response.status_code == 400
+    assert message in response.content
+    assert b'data-testid="error-list_price' in response.content
+    assert not ChangeSet.objects.exists()
+
+
 def test_a_hostile_selection_is_refused_without_a_5xx(client, setup):
     for product in ["\x00", "²", "9" * 5000, "-1"]:
         response = client.post(reverse("change-new"), {**RULE, "product": product})

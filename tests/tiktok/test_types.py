@@ -301,6 +301,11 @@ def test_price_update_sends_decimal_strings() -> None:
         "price": {"amount": "19.90", "currency": "USD"},
         "list_price": {"amount": "25", "currency": "USD"},
     }
+    # Removing the list price sends one of 0 (UNVERIFIED), which reads back as none.
+    cleared = PriceUpdate("1", Decimal("19.90"), "USD", clear_list_price=True).to_api()
+    assert cleared["list_price"] == {"amount": "0", "currency": "USD"}
+    for listed in ({"amount": "0.00", "currency": "USD"}, {"amount": ""}, None):
+        assert Sku.from_api({"id": "1", "list_price": listed}).list_price is None
     with pytest.raises(InvalidRequestError):
         PriceUpdate("1", 19.9, "USD").to_api()  # type: ignore[arg-type]
     with pytest.raises(InvalidRequestError):

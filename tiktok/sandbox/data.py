@@ -203,7 +203,7 @@ class Sku:
     size: str | None
     base_price: Decimal
     price: Decimal
-    list_price: Decimal
+    list_price: Decimal | None  # None: removed by Update Price
     inventory: dict[str, int]
     committed: dict[str, int]
 

@@ -320,10 +320,22 @@ def buyer(f: OrderFacts) -> dict[str, Any]:
     }
 
 
+def _original(sku: Sku, price: Decimal) -> Decimal:
+    """A line's price before discounts: the SKU's list price, or its price when it has none."""
+    return sku.list_price if sku.list_price is not None else price
+
+
+def _list_price(sku: Sku, currency: str) -> dict[str, Any]:
+    """The `list_price` of a SKU view: left out once Update Price removed it."""
+    if sku.list_price is None:
+        return {}
+    return {"list_price": {"amount": money(sku.list_price), "currency": currency}}
+
+
 def order_totals(f: OrderFacts) -> dict[str, Decimal]:
     """Sub-total, shipping, tax and total of an order."""
     sub_total = sum((price for _sku, price in f.lines), Decimal(0))
-    original = sum((sku.list_price for sku, _p in f.lines), Decimal(0))
+    original = sum((_original(sku, price) for sku, price in f.lines), Decimal(0))
     shipping = Decimal("0") if sub_total >= 35 else Decimal("5.99")
     tax = (sub_total * TAX_RATES.get(f.shop.region, Decimal(0))).quantize(CENT)
     return {
@@ -442,7 +454,7 @@ def order_view(f: OrderFacts) -> dict[str, Any]:
             "seller_sku": sku.seller_sku,
             "sku_type": "NORMAL",
             "currency": who["currency"],
-            "original_price": money(sku.list_price),
+            "original_price": money(_original(sku, price)),
             "sale_price": money(price),
             "platform_discount": "0.00",
             "seller_discount": "0.00",
@@ -657,7 +669,7 @@ def sku_search_view(sku: Sku, currency: str) -> dict[str, Any]:
         "seller_sku": sku.seller_sku,
         "price": _sku_price(sku, currency),
         "inventory": [{"warehouse_id": w, "quantity": q} for w, q in sku.inventory.items()],
-        "list_price": {"amount": money(sku.list_price), "currency": currency},
+        **_list_price(sku, currency),
         "status_info": {"status": "NORMAL"},
     }
 
@@ -720,7 +732,7 @@ def product_view(p: Product, shop: Shop) -> dict[str, Any]:
                 "sales_attributes": attrs,
                 "identifier_code": {"code": "0" + s.id[-12:], "type": "UPC"},
                 "external_sku_id": "",
-                "list_price": {"amount": money(s.list_price), "currency": currency},
+                **_list_price(s, currency),
                 "status_info": {"status": "NORMAL"},
             }
         )

@@ -182,7 +182,7 @@ def update_prices(ctx: Ctx) -> dict[str, Any]:
         raise SandboxError(12052901, "The product status does not allow this operation.")
     if product.promotion_until > ctx.store.now():
         raise SandboxError(12052038, "The price is locked by an ongoing promotion.")
-    changes: list[tuple[Sku, Decimal, Decimal | None]] = []
+    changes: list[tuple[Sku, Decimal, Decimal | None, bool]] = []
     for entry, sku in entries:
         price = entry.get("price")
         if not isinstance(price, dict) or not price.get("currency"):
@@ -196,16 +196,23 @@ def update_prices(ctx: Ctx) -> dict[str, Any]:
         value = decimal_or_none(raw) if raw is not None else None
         if value is None or value <= 0:
             raise SandboxError(12052073, "Invalid product price.")
-        list_value = None
+        list_value: Decimal | None = None
+        clear = False
         if isinstance(entry.get("list_price"), dict):
-            list_value = decimal_or_none(entry["list_price"].get("amount"))
-            if list_value is None:
+            amount = entry["list_price"].get("amount")
+            # A list price of 0 removes it (UNVERIFIED: the contract documents no way to clear
+            # one; this is what the product sends, see tiktok.types.PriceUpdate).
+            clear = str(amount).strip() in ("0", "0.0", "0.00")
+            list_value = None if clear else decimal_or_none(amount)
+            if list_value is None and not clear:
                 raise SandboxError(12052012, "Incorrect price format for `list_price`.")
-        changes.append((sku, value, list_value))
-    for sku, value, list_value in changes:
+        changes.append((sku, value, list_value, clear))
+    for sku, value, list_value, clear in changes:
         before = str(sku.price)
         sku.price = value
-        if list_value is not None:
+        if clear:
+            sku.list_price = None
+        elif list_value is not None:
             sku.list_price = list_value
         ctx.store.record(
             "price_update",
