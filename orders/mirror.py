@@ -218,18 +218,10 @@ def _store_statement() -> str:
               ) identified
              where tiktok_id is not null
              order by tiktok_id, n desc
-        ), todo as (
-            -- An order whose JSON equals the stored copy is not even read into its fields.
-            select * from latest
-             where not exists (
-                select from {order_table} stored
-                 where stored.shop_id = %(shop)s and stored.tiktok_id = latest.tiktok_id
-                   and stored.raw::text = latest.raw::text
-             )
         ), up as (
             insert into {order_table} (shop_id, tiktok_id, {", ".join(orders)})
             select %(shop)s, latest.tiktok_id, {", ".join(orders.values())}
-              from todo latest
+              from latest
              cross join lateral {sql.fields("latest.o", "r", ORDER_KEYS, ORDER_TEXTS)}
              cross join lateral {sql.fields("r.payment", "pay", PAYMENT_KEYS, PAYMENT_TEXTS)}
              cross join lateral {address}
