@@ -167,6 +167,14 @@ def object_list(j: str) -> str:
     )
 
 
+# How a page statement is planned inside a transaction: one generic plan, made once (its shape
+# never depends on its values), with sequential scans off. The plan often comes from the first
+# page of a first mirror, when the tables are empty and a scan of the whole table looks free;
+# kept, it would read every stored row for each page as the table grows. A page statement only
+# reaches stored rows by their keys, so an index serves every read.
+PLANNING = ("set local plan_cache_mode = force_generic_plan", "set local enable_seqscan = off")
+
+
 def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
     """Run a page statement with its values bound by the server, prepared once per connection.
 
@@ -181,11 +189,13 @@ def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ..
     raw.prepare_threshold = 0
     try:
         with psycopg.Cursor(raw) as cursor:
-            if connection.in_atomic_block:
-                # A generic plan, made once: the statement's shape never depends on its values.
-                cursor.execute("set local plan_cache_mode = force_generic_plan")
+            planned = connection.in_atomic_block  # `set local` holds only in a transaction
+            for setting in PLANNING if planned else ():
+                cursor.execute(setting)
             cursor.execute(statement, params, prepare=True)
             row = cursor.fetchone()
+            if planned:  # the rest of the transaction plans as usual
+                cursor.execute("reset enable_seqscan")
     finally:
         raw.prepare_threshold = threshold
     assert row is not None
