@@ -198,4 +198,4 @@ def test_the_store_plan_made_on_an_empty_mirror_reads_no_stored_rows_whole():
     # Stored orders are only reached through the upsert's conflict index; lines by their order.
     assert "Scan on orders_order " not in plan and " on orders_order stored" not in plan, plan
     assert "Seq Scan on orders_orderline" not in plan, plan
-    assert "Index Scan using orders_orderline_order_id" in plan, plan
+    assert "orders_orderline_order_id" in plan, plan  # an index or bitmap scan, as stats say
