@@ -84,19 +84,25 @@ def setup_django(url: str, *, migrate: bool = True) -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+# The mirror's tables, emptied between runs (children first).
+MIRROR_TABLES = [
+    "orders_orderline",
+    "orders_order",
+    "fulfillment_package",
+    "fulfillment_return",
+    "fulfillment_cancellation",
+    "catalog_inventory",
+    "catalog_sku",
+    "catalog_product",
+    "catalog_warehouse",
+]
+
+
 def empty_database() -> None:
     from django.db import connection
 
     tables = [
-        "orders_orderline",
-        "orders_order",
-        "fulfillment_package",
-        "fulfillment_return",
-        "fulfillment_cancellation",
-        "catalog_inventory",
-        "catalog_sku",
-        "catalog_product",
-        "catalog_warehouse",
+        *MIRROR_TABLES,
         "shops_syncrun",
         "shops_syncstate",
         "shops_webhookevent",
@@ -302,17 +308,6 @@ def sync_in_process(url: str, shop_id: int, resource_name: str) -> dict[str, Any
 
 
 RESOURCES = ("products", "orders", "packages", "returns", "cancellations")
-MIRROR_TABLES = [
-    "orders_orderline",
-    "orders_order",
-    "fulfillment_package",
-    "fulfillment_return",
-    "fulfillment_cancellation",
-    "catalog_inventory",
-    "catalog_sku",
-    "catalog_product",
-    "catalog_warehouse",
-]
 
 
 def full_runs(shop, stages: replay.Stages | None = None) -> dict[str, dict[str, Any]]:
