@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from fulfillment.models import DOCUMENT_SIZES, PrintJob, ShipBatch
 
@@ -94,6 +95,21 @@ class DocumentForm(forms.Form):
     reverse = forms.BooleanField(required=False, label="Reverse")
 
 
+class LocalPathField(forms.Field):
+    """A page of this site to go back to; anything else (another host, a NUL, 5,000 characters)
+    reads as "" so the view uses its default, and never makes the form invalid."""
+
+    def to_python(self, value: Any) -> str:
+        text = value if isinstance(value, str) else ""
+        local = (
+            text.startswith("/")
+            and len(text) <= 500
+            and "\x00" not in text
+            and url_has_allowed_host_and_scheme(text, allowed_hosts=None)
+        )
+        return text if local else ""
+
+
 class PackageDocumentsForm(DocumentForm):
     """Documents for any chosen packages (the order page, the packages list)."""
 
@@ -105,6 +121,8 @@ class PackageDocumentsForm(DocumentForm):
             "invalid_pk_value": "A chosen package is not one you may print.",
         },
     )
+
+    next = LocalPathField(required=False)
 
     def __init__(self, *args: Any, packages: QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -209,18 +209,17 @@ def batch_documents(request: AuthenticatedHttpRequest, batch_id: int) -> HttpRes
 @require_POST
 def package_documents(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Build labels, slips or the pick list for any chosen packages (order page, packages list)."""
-    back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//") or len(back) > 500 or "\x00" in back:
-        back = reverse("fulfillment")
     form = PackageDocumentsForm(
         request.POST, packages=for_visible_shops(Package.objects.all(), request.user)
     )
-    if not form.is_valid():
+    valid = form.is_valid()
+    back = form.cleaned_data.get("next") or reverse("fulfillment")
+    if not valid:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {errors[0]}" if label else str(errors[0]))
         return redirect(back)
-    options = {k: v for k, v in form.cleaned_data.items() if k != "package"}
+    options = {k: v for k, v in form.cleaned_data.items() if k not in ("package", "next")}
     chosen = Package.objects.filter(pk__in=[p.pk for p in form.cleaned_data["package"]])
     try:
         job = print_job_create(packages=chosen, actor=request.user, **options)
