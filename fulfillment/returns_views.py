@@ -220,6 +220,22 @@ def _request_or_404(request: HttpRequest, family: str, pk: int) -> AfterSale:
     return get_owned_or_404(model.objects.select_related("shop", "order"), request.user, pk=pk)
 
 
+def _requests_or_404(request: HttpRequest, ids: list[tuple[str, int]]) -> list[AfterSale]:
+    """The chosen (family, pk) requests in their order, one query per family; a 404 when any
+    is unknown or belongs to a shop the user may not see."""
+    found: dict[tuple[str, int], AfterSale] = {}
+    for family in {f for f, _pk in ids}:
+        model = MODELS.get(family)
+        if model is None:
+            raise Http404
+        rows = for_visible_shops(model.objects.select_related("shop", "order"), request.user)
+        pks = [pk for f, pk in ids if f == family]
+        found.update(((family, row.pk), row) for row in rows.filter(pk__in=pks))
+    if any(key not in found for key in ids):
+        raise Http404
+    return [found[key] for key in ids]
+
+
 def _reason_choices(target: AfterSale) -> tuple[list[tuple[str, str]], str]:
     """TikTok's reject reasons for the rejecting decisions offered now, and any error reading."""
     names: dict[str, str] = {}
@@ -286,9 +302,7 @@ def bulk_decide(request: HttpRequest) -> HttpResponse:
     outcomes: list[tuple[str, str, bool]] = []
     error = ""
     if form.is_valid():
-        targets = []
-        for family, pk in form.cleaned_data["ids"]:
-            targets.append(_request_or_404(request, family, pk))
+        targets = _requests_or_404(request, form.cleaned_data["ids"])
         try:
             result = requests_decide(
                 requests=targets,
@@ -325,7 +339,7 @@ def bulk_reasons(request: HttpRequest) -> HttpResponse:
     else:
         decision = DECISIONS[form.cleaned_data["decision"]]
         if decision.needs_reason:
-            targets = [_request_or_404(request, f, pk) for f, pk in form.cleaned_data["ids"]]
+            targets = _requests_or_404(request, form.cleaned_data["ids"])
             try:
                 reasons = shared_reject_reasons(requests=targets, decision=decision.name)
             except TikTokError as exc:
