@@ -321,6 +321,9 @@ SYNC_PREFETCH_PAGES = env.int("SYNC_PREFETCH_PAGES", default=2)
 # the shop's walk runs at the limit instead of at one request per round trip; 1 turns it off.
 SYNC_WINDOWS_IN_FLIGHT = env.int("SYNC_WINDOWS_IN_FLIGHT", default=4)
 SYNC_WINDOW_MIN_PAGES = env.int("SYNC_WINDOW_MIN_PAGES", default=20)
+# Connections a sync stores its pages on side by side (orders, products and packages; each page
+# commits in order, so a stopped run still resumes from its last cursor); 1 stores one at a time.
+SYNC_STORE_WRITERS = env.int("SYNC_STORE_WRITERS", default=2)
 # The dashboard counts SKUs with stock above zero but under this as low.
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -245,6 +245,10 @@ class ProductSyncer(Syncer):
 
     resource = "products"
     page_size = 100
+    store_side_by_side = True  # a page writes its products, their SKUs and their stock only
+
+    def item_keys(self, item: Any) -> Iterable[Hashable] | None:
+        return [("product", item.id), *(("sku", s.id) for s in item.skus if s.id)]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

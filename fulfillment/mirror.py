@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -257,6 +257,10 @@ class PackageSyncer(_ByUpdateTime):
     """Packages (search gives status, lines, orders and tracking)."""
 
     resource = "packages"
+    store_side_by_side = True  # a page writes its packages only (it reads their orders)
+
+    def item_keys(self, item: Any) -> Iterable[Hashable] | None:
+        return (item.id,)
 
     def search(self, *, page_token: str | None, **filters: Any) -> Iterator[Page]:
         return self.client.iter_package_pages(page_token=page_token, **filters)

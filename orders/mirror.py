@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
 from tiktok.pagination import Page
-from tiktok.types import as_time
+from tiktok.types import as_id, as_time
 
 ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
 
@@ -285,6 +285,15 @@ class OrderSyncer(Syncer):
     resource = "orders"
     page_size = 100
     windowed = True
+    store_side_by_side = True  # a page writes its orders and their lines only
+
+    def item_keys(self, item: Any) -> Iterable[Hashable] | None:
+        # The id as the store reads it (`jsonsql.ident` is `as_id`); what is not an object
+        # with an id is not written at all.
+        if not isinstance(item, Mapping):
+            return ()
+        order_id = as_id(item.get("id"))
+        return (order_id,) if order_id else ()
 
     def pages(self, *, page_token: str | None, updated_since: datetime | None) -> Iterator[Page]:
         return self.window_pages(page_token=page_token, since=updated_since, before=None)

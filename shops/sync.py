@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -24,6 +24,7 @@ from shops.gateway import ShopNotConnected, client_for_shop, requests_sent
 from shops.jobs import enqueue_after_commit
 from shops.models import Shop, SyncRun, SyncState
 from shops.tokens import authorization_note_missing_scope
+from shops.writers import Turn, Writers
 from tiktok.client import TikTokClient
 from tiktok.errors import MissingScopeError, NeedsReauthorizationError, TikTokError
 from tiktok.pagination import Page
@@ -67,6 +68,25 @@ class Syncer:
     def item_time(self, item: Any) -> datetime | None:
         """When an item of a page last changed (the first item's bounds a split walk)."""
         raise NotImplementedError
+
+    # Whether pages may be stored side by side (`SYNC_STORE_WRITERS` connections): only for a
+    # syncer whose store writes nothing but the rows of the items `item_keys` names.
+    store_side_by_side: ClassVar[bool] = False
+
+    def item_keys(self, item: Any) -> Iterable[Hashable] | None:
+        """What the store writes for one item, as keys no other item of the walk shares (the
+        same key in two pages: the later page waits for the earlier one's commit).
+        None: unknown, so its page waits for every earlier one."""
+        return None
+
+    def page_keys(self, items: Sequence[Any]) -> set[Hashable] | None:
+        keys: set[Hashable] = set()
+        for item in items:
+            named = self.item_keys(item)
+            if named is None:
+                return None
+            keys.update(named)
+        return keys
 
     def before_full(self) -> None:
         """Fetch what a fresh full run needs first (e.g. warehouses)."""
@@ -141,6 +161,7 @@ class _Prefetcher:
                 yield item
         finally:
             self.stop.set()
+            self.thread.join(timeout=30)  # its connection is closed when it returns
 
 
 def _close(pages: Iterator[Page]) -> None:
@@ -505,78 +526,111 @@ def _work(
     ahead_done = 0  # requests the fetching threads of finished walks sent
     ahead: Callable[[], int] = lambda: 0  # noqa: E731
 
-    def count_requests() -> None:
-        run.requests = requests_before + requests_sent() - sent_before + ahead_done + ahead()
+    def count_requests(sent: int | None = None) -> None:
+        """`sent`: what this (the walking) thread had sent by then, when counted elsewhere."""
+        sent = requests_sent() if sent is None else sent
+        run.requests = requests_before + sent - sent_before + ahead_done + ahead()
+
+    def cursor_turn(page: Page, first: bool) -> Turn:
+        """A single-cursor page's bookkeeping, in its transaction, in page order."""
+        sent = requests_sent()
+
+        def turn(stored: int) -> None:
+            run.done += stored
+            run.pages += 1
+            if page.total_count is not None and (run.total is None or fresh):
+                run.total = max(page.total_count, run.done)
+            windows = _windows_for(syncer, state, page) if first else []
+            if windows:
+                # The first window reads these items again: count them once.
+                run.done -= stored
+            count_requests(sent)
+            run.save(update_fields=["done", "pages", "total", "requests", "updated_at"])
+            state.page_token = "" if windows else page.next_page_token or ""
+            state.windows = windows
+            SyncState.objects.filter(pk=state.pk).update(
+                page_token=state.page_token, windows=windows
+            )
+
+        return turn
+
+    def window_turn(index: int, page: Page) -> Turn:
+        """A split walk's page: its window's cursor moves."""
+        sent = requests_sent()
+
+        def turn(stored: int) -> None:
+            run.done += stored
+            run.pages += 1
+            count_requests(sent)
+            run.save(update_fields=["done", "pages", "requests", "updated_at"])
+            window = state.windows[index]
+            window["token"] = page.next_page_token or ""
+            window["done"] = page.is_last
+            SyncState.objects.filter(pk=state.pk).update(windows=state.windows)
+
+        return turn
 
     try:
         syncer = syncer_for(shop, run.resource)
         if fresh and run.kind == SyncRun.Kind.FULL:
             syncer.before_full()
+        writers = Writers(
+            syncer.store,
+            int(getattr(settings, "SYNC_STORE_WRITERS", 1)) if syncer.store_side_by_side else 1,
+            after_commit=(lambda: after_page(run)) if after_page is not None else None,
+        )
         resumes = 0
-        while True:
-            try:
-                if state.windows:
-                    walk = _WindowWalk(syncer, state.windows, int(settings.SYNC_WINDOWS_IN_FLIGHT))
-                    ahead = walk.requests
-                    for index, page in walk:
-                        with transaction.atomic():
-                            run.done += syncer.store(page.items)
-                            run.pages += 1
-                            count_requests()
-                            run.save(update_fields=["done", "pages", "requests", "updated_at"])
-                            window = state.windows[index]
-                            window["token"] = page.next_page_token or ""
-                            window["done"] = page.is_last
-                            SyncState.objects.filter(pk=state.pk).update(windows=state.windows)
-                        if after_page is not None:
-                            after_page(run)
-                    break
-                pages, ahead = _pages_ahead(
-                    syncer.pages(
-                        page_token=state.page_token or None, updated_since=state.run_window_start
-                    )
-                )
-                split = False
-                for page in pages:
-                    first = fresh and run.pages == 0 and page.page_token is None
-                    with transaction.atomic():
-                        stored = syncer.store(page.items)
-                        run.done += stored
-                        run.pages += 1
-                        if page.total_count is not None and (run.total is None or fresh):
-                            run.total = max(page.total_count, run.done)
-                        windows = _windows_for(syncer, state, page) if first else []
-                        if windows:
-                            # The first window reads these items again: count them once.
-                            run.done -= stored
-                        count_requests()
-                        run.save(update_fields=["done", "pages", "total", "requests", "updated_at"])
-                        state.page_token = "" if windows else page.next_page_token or ""
-                        state.windows = windows
-                        SyncState.objects.filter(pk=state.pk).update(
-                            page_token=state.page_token, windows=windows
+        try:
+            while True:
+                try:
+                    if state.windows:
+                        walk = _WindowWalk(
+                            syncer, state.windows, int(settings.SYNC_WINDOWS_IN_FLIGHT)
                         )
-                    if after_page is not None:
-                        after_page(run)
-                    if windows:
-                        split = True
+                        ahead = walk.requests
+                        for index, page in walk:
+                            writers.put(
+                                page.items, syncer.page_keys(page.items), window_turn(index, page)
+                            )
+                        writers.drain()
                         break
-                if split:
-                    # Stop fetching ahead on the single cursor, then walk the windows.
+                    pages, ahead = _pages_ahead(
+                        syncer.pages(
+                            page_token=state.page_token or None,
+                            updated_since=state.run_window_start,
+                        )
+                    )
+                    try:
+                        for page in pages:
+                            first = fresh and run.pages == 0 and page.page_token is None
+                            keys = syncer.page_keys(page.items)
+                            writers.put(page.items, keys, cursor_turn(page, first))
+                            if first:  # the first page decides whether the walk is split
+                                writers.drain()
+                            if state.windows:
+                                break
+                    finally:
+                        _close(pages)  # stops (and waits for) the thread fetching ahead
+                    if state.windows:
+                        # Walk the windows (the single cursor's fetching stopped).
+                        ahead_done += ahead()
+                        ahead = lambda: 0  # noqa: E731
+                        continue
+                    writers.drain()
+                    break
+                except TikTokError as error:
+                    # The client already retried this page; a longer pause, then on from the
+                    # cursor (the pages handed over are committed first, so it is the last one).
+                    writers.close()
                     ahead_done += ahead()
                     ahead = lambda: 0  # noqa: E731
-                    _close(pages)
-                    continue
-                break
-            except TikTokError as error:
-                # The client already retried this page; a longer pause, then on from the cursor.
-                ahead_done += ahead()
-                ahead = lambda: 0  # noqa: E731
-                if not error.retryable or resumes >= RESUME_ATTEMPTS:
-                    raise
-                resumes += 1
-                logger.info("sync run %s resumes after %s", run.pk, error)
-                time.sleep(RESUME_PAUSE_SECONDS * 2 ** (resumes - 1))
+                    if not error.retryable or resumes >= RESUME_ATTEMPTS:
+                        raise
+                    resumes += 1
+                    logger.info("sync run %s resumes after %s", run.pk, error)
+                    time.sleep(RESUME_PAUSE_SECONDS * 2 ** (resumes - 1))
+        finally:
+            writers.close()
         with transaction.atomic():
             if run.kind == SyncRun.Kind.FULL:
                 syncer.after_full(started=state.run_window_end or timezone.now())
