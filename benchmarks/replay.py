@@ -143,7 +143,7 @@ def profiled(stages: Stages) -> Iterator[None]:
 
     patch(client, "read_envelope", _timed(stages, "parse", client.read_envelope))
     patch(client, "page_from_data", _timed(stages, "parse", client.page_from_data))
-    patch(jsonsql, "page_document", _timed(stages, "transform", jsonsql.page_document))
+    patch(jsonsql, "page_texts", _timed(stages, "transform", jsonsql.page_texts))
     for syncer in (ProductSyncer, OrderSyncer, PackageSyncer, ReturnSyncer, CancellationSyncer):
         patch(syncer, "store", _timed(stages, "store", syncer.store))
     try:

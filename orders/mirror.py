@@ -209,10 +209,10 @@ def _store_statement() -> str:
         with latest as materialized (
             select distinct on (tiktok_id) tiktok_id, raw, o
               from (
-                select {sql.ident("o->'id'")} as tiktok_id, raw, o, n
+                select {sql.ident("o->'id'")} as tiktok_id, e::json as raw, o, n
                   from (
-                    select e as raw, case when json_typeof(e) = 'object' then e::jsonb end as o, n
-                      from json_array_elements(%(orders)s::json) with ordinality as p(e, n)
+                    select e, e::jsonb as o, n
+                      from unnest(%(orders)b::text[]) with ordinality as p(e, n)
                     offset 0
                   ) parsed
               ) identified
@@ -255,7 +255,7 @@ def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
         return 0
     if _STORE is None:
         _STORE = _store_statement()
-    params = {"shop": shop.pk, "orders": sql.page_document(list(orders)), "now": timezone.now()}
+    params = {"shop": shop.pk, "orders": sql.page_texts(orders), "now": timezone.now()}
     return int(sql.execute_prepared(_STORE, params)[0])
 
 

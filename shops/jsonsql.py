@@ -132,16 +132,23 @@ def objects(j: str) -> str:
     )
 
 
-def page_document(items: Any) -> str:
-    """A page's items as one JSON text parameter.
+def page_texts(items: Sequence[Any]) -> list[str]:
+    """A page's objects, each as its JSON text, for a `text[]` parameter sent in binary
+    (`%(name)b`): PostgreSQL reads each one once, as `jsonb`, instead of lexing the whole page
+    as one document first (items that are not objects are left out: nothing is stored for
+    them).
 
     PostgreSQL's text types cannot hold U+0000 (`jsonb` refuses the escape), so it is read as
     U+FFFD, the way a browser shows a character that cannot be displayed.
     """
-    document = orjson.dumps(items)
-    if b"\\u0000" in document:
-        document = document.replace(b"\\u0000", b"\\ufffd")
-    return document.decode()
+    texts = []
+    for item in items:
+        if isinstance(item, Mapping):
+            text = orjson.dumps(item)
+            if b"\\u0000" in text:
+                text = text.replace(b"\\u0000", b"\\ufffd")
+            texts.append(text.decode())
+    return texts
 
 
 def id_text(j: str, limit: int) -> str:

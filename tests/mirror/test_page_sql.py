@@ -192,7 +192,7 @@ def test_the_store_plan_made_on_an_empty_mirror_reads_no_stored_rows_whole():
     with psycopg.Cursor(raw) as cursor:
         cursor.execute(
             "explain " + _store_statement(),
-            {"shop": shop.pk, "orders": jsonsql.page_document([_order()]), "now": timezone.now()},
+            {"shop": shop.pk, "orders": jsonsql.page_texts([_order()]), "now": timezone.now()},
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
     # Stored orders are only reached through the upsert's conflict index; lines by their order.
