@@ -53,13 +53,15 @@ class OrderQuerySet(models.QuerySet):
         if text.isdigit():
             return self.filter(tiktok_id=text)
         # One union of three index scans (seller-SKU prefix, two trigram indexes), where an
-        # OR across a subquery would read every order.
+        # OR across a subquery would read every order. Unordered: each part's default order
+        # would join every order (a line sorts by its order's creation) and sort the matches.
         matches = (
             OrderLine.objects.filter(seller_sku__startswith=text)
+            .order_by()
             .values("order_id")
             .union(
-                Order.objects.filter(recipient_name__icontains=text).values("pk"),
-                Order.objects.filter(buyer_nickname__icontains=text).values("pk"),
+                Order.objects.filter(recipient_name__icontains=text).order_by().values("pk"),
+                Order.objects.filter(buyer_nickname__icontains=text).order_by().values("pk"),
             )
         )
         return self.filter(pk__in=matches)
