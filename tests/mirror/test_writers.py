@@ -40,11 +40,22 @@ def test_stores_side_by_side_and_the_mirror_equals_the_sandbox(two_writers, monk
     handle, shop = two_writers
     backends: set[int] = set()
     store = OrderSyncer.store
+    lock = threading.Lock()
+    calls = [0]
+    both = threading.Event()
 
     def watched(self, items):
         with connection.cursor() as cursor:
             cursor.execute("select pg_backend_pid()")
-            backends.add(cursor.fetchone()[0])
+            pid = cursor.fetchone()[0]
+        with lock:
+            calls[0] += 1
+            call = calls[0]
+            backends.add(pid)
+            if len(backends) == 2:
+                both.set()
+        if call == 2:  # held until the next page is stored meanwhile, on the other connection
+            both.wait(timeout=10)
         return store(self, items)
 
     monkeypatch.setattr(OrderSyncer, "store", watched)
@@ -86,18 +97,19 @@ def test_a_run_killed_after_a_page_keeps_exactly_the_pages_before(two_writers):
 def test_a_page_that_fails_to_store_leaves_the_cursor_before_it(two_writers, monkeypatch):
     handle, shop = two_writers
     run(shop, "products")
-    store = OrderSyncer.store
-    calls = [0]
-    lock = threading.Lock()
+    store, page_keys = OrderSyncer.store, OrderSyncer.page_keys
+    position: dict[int, int] = {}  # each page's place in the walk (keys are read in order)
+
+    def numbered(self, items):
+        position[id(items)] = len(position) + 1
+        return page_keys(self, items)
 
     def failing_fifth(self, items):
-        with lock:
-            calls[0] += 1
-            call = calls[0]
-        if call == 5:
+        if position[id(items)] == 5:
             raise RuntimeError("the database went away")
         return store(self, items)
 
+    monkeypatch.setattr(OrderSyncer, "page_keys", numbered)
     monkeypatch.setattr(OrderSyncer, "store", failing_fifth)
     first = run(shop, "orders")
     assert first.status == "failed" and "went away" in first.error
@@ -105,6 +117,7 @@ def test_a_page_that_fails_to_store_leaves_the_cursor_before_it(two_writers, mon
     assert SyncRun.objects.get(pk=first.pk).pages == 4
 
     monkeypatch.setattr(OrderSyncer, "store", store)
+    monkeypatch.setattr(OrderSyncer, "page_keys", page_keys)
     resumed = sync_run(run_id=sync_retry(shop_id=shop.pk, resource="orders").pk)
     assert resumed.status == "succeeded" and resumed.done == 1000
     for resource in ("packages", "returns", "cancellations"):
