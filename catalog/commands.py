@@ -62,6 +62,11 @@ def _refresh_product_totals(command: Command) -> None:
         cursor.execute(_TOTALS, [command.shop_id, command.desired["product_id"]])
 
 
+def _removes_list_price(entry: Mapping[str, Any]) -> bool:
+    """Whether a desired SKU entry removes its list price (null given; absent keeps it)."""
+    return "list_price" in entry and entry["list_price"] is None
+
+
 class SetPrices(CommandKind):
     """desired: {product_id, currency, skus: [{sku_id, price, list_price?}]} (decimal strings;
     a list_price of null removes it, none given keeps it)."""
@@ -79,7 +84,7 @@ class SetPrices(CommandKind):
                 amount=Decimal(s["price"]),
                 currency=desired["currency"],
                 list_price=Decimal(s["list_price"]) if s.get("list_price") else None,
-                clear_list_price="list_price" in s and s["list_price"] is None,
+                clear_list_price=_removes_list_price(s),
                 cross_border=cross_border,
             )
             for s in desired["skus"]
@@ -107,7 +112,7 @@ class SetPrices(CommandKind):
                 entry["sku_id"],
                 Decimal(entry["price"]),
                 entry.get("list_price"),
-                "list_price" in entry and entry["list_price"] is None,
+                _removes_list_price(entry),
             )
             for entry in command.desired["skus"]
             if took is None or entry["sku_id"] in took
