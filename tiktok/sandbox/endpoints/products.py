@@ -199,11 +199,11 @@ def update_prices(ctx: Ctx) -> dict[str, Any]:
         list_value: Decimal | None = None
         clear = False
         if isinstance(entry.get("list_price"), dict):
-            amount = entry["list_price"].get("amount")
+            parsed = decimal_or_none(entry["list_price"].get("amount"))
             # A list price of 0 removes it (UNVERIFIED: the contract documents no way to clear
             # one; this is what the product sends, see tiktok.types.PriceUpdate).
-            clear = str(amount).strip() in ("0", "0.0", "0.00")
-            list_value = None if clear else decimal_or_none(amount)
+            clear = parsed == 0
+            list_value = None if clear else parsed
             if list_value is None and not clear:
                 raise SandboxError(12052012, "Incorrect price format for `list_price`.")
         changes.append((sku, value, list_value, clear))
