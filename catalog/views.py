@@ -95,8 +95,14 @@ def _product_context(
             row = pending.get((sku.pk, "stock", stock.warehouse_id))
             stock.pending = row.new_quantity if row else None
             warnings.update(row.warning_labels if row else [])
+            if form is not None and sku.pk == editing:
+                stock.field = form[f"stock_{stock.warehouse_id}"]  # what was typed, its errors
         sku.pending_warnings = sorted(warnings)
-    return {"product": product, "draft": draft, "editing": editing, "form": form}
+    # The cursor goes to the first field to mend (to the price when there is none).
+    focus = (
+        next((name for name in form.errors if name in form.fields), "price") if form else "price"
+    )
+    return {"product": product, "draft": draft, "editing": editing, "form": form, "focus": focus}
 
 
 @require_GET

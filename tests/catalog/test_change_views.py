@@ -242,6 +242,14 @@ def test_a_sku_row_is_edited_in_place_with_htmx(client, setup):
     bad = client.post(url, {"price": "abc"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 200 and b'data-testid="error-price"' in bad.content
     assert not ChangeSet.objects.exists()
+    # What was typed stays in the row, and the cursor goes to the field to mend.
+    field = f"stock_{stock.warehouse_id}"
+    bad = client.post(url, {"price": "7.50", field: "-2"}, HTTP_HX_REQUEST="true")
+    html = bad.content.decode()
+    assert f'data-testid="error-{field}"' in html and 'value="7.50"' in html
+    assert 'value="-2" class="form-control form-control-sm is-invalid" autofocus' in html
+    assert 'data-testid="edit-price"' in html and html.count("autofocus") == 1
+    assert not ChangeSet.objects.exists()
     empty = client.post(url, {}, HTTP_HX_REQUEST="true")
     assert b'data-testid="error-row"' in empty.content
     # Saving swaps the SKU table with the draft bar; the price at half shows its warning.
