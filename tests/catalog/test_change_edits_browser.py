@@ -34,8 +34,7 @@ def test_edit_a_row_in_place_then_leave_it_out_of_the_preview(live_server, page:
     page.get_by_test_id("edit-price").fill("abc")
     page.get_by_test_id("save-row").click()
     expect(page.get_by_test_id("error-price")).to_be_visible()
-    # htmx moves the cursor to the field to mend once the row settles; typing elsewhere
-    # before then would land in the price.
+    # The cursor is in the field to mend.
     expect(page.get_by_test_id("edit-price")).to_be_focused()
     assert not ChangeSet.objects.exists()
     page.get_by_test_id("edit-price").fill("8.00")
