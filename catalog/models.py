@@ -42,11 +42,13 @@ class ProductQuerySet(models.QuerySet):
         if not text:
             return self
         # A union of two index scans (trigram on the title, prefix on the seller SKU), where an
-        # OR across a subquery would read every product.
+        # OR across a subquery would read every product. Unordered: each part's default order
+        # would sort its matches (a SKU's by seller SKU, from its row) before the union.
         matches = (
             Sku.objects.filter(seller_sku__startswith=text)
+            .order_by()
             .values("product_id")
-            .union(Product.objects.filter(title__icontains=text).values("pk"))
+            .union(Product.objects.filter(title__icontains=text).order_by().values("pk"))
         )
         return self.filter(pk__in=matches)
 
@@ -136,7 +138,8 @@ class Sku(MirroredModel):
     class Meta(MirroredModel.Meta):
         ordering = ["seller_sku", "id"]
         indexes = [
-            models.Index(fields=["seller_sku"], name="sku_seller_sku_prefix"),
+            # Covering: a SKU search reads its products' ids from the index alone.
+            models.Index(fields=["seller_sku"], name="sku_seller_sku_prefix", include=["product"]),
             # The dashboard's out-of-stock and low-stock counts.
             models.Index(
                 fields=["shop", "stock_total"],

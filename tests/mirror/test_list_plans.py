@@ -113,3 +113,18 @@ def test_a_searched_list_reads_its_search_indexes(operator_client, path, params,
         assert not _reads_whole(plan, path), plan
         for index in indexes:
             assert index in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("path", "index"),
+    [("orders", "order_line_seller_sku_prefix"), ("products", "sku_seller_sku_prefix")],
+)
+def test_a_seller_sku_search_reads_its_ids_from_the_prefix_index_alone(
+    operator_client, path, index
+):
+    # The prefix index carries the order's (the product's) id: no visit to the lines' rows.
+    plans = _plans(operator_client, path, {"q": "SKU-"}, ("seqscan", "bitmapscan"))
+    searched = [plan for sql, plan in plans if "LIKE" in sql]
+    assert searched
+    for plan in searched:
+        assert f"Index Only Scan using {index}" in plan, plan
