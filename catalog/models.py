@@ -44,11 +44,12 @@ class ProductQuerySet(models.QuerySet):
         # A union of two index scans (trigram on the title, prefix on the seller SKU), where an
         # OR across a subquery would read every product. Unordered: each part's default order
         # would sort its matches (a SKU's by seller SKU, from its row) before the union.
+        # UNION ALL: `IN` ignores repeats, so removing them first is work for nothing.
         matches = (
             Sku.objects.filter(seller_sku__startswith=text)
             .order_by()
             .values("product_id")
-            .union(Product.objects.filter(title__icontains=text).order_by().values("pk"))
+            .union(Product.objects.filter(title__icontains=text).order_by().values("pk"), all=True)
         )
         return self.filter(pk__in=matches)
 

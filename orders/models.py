@@ -55,6 +55,7 @@ class OrderQuerySet(models.QuerySet):
         # One union of three index scans (seller-SKU prefix, two trigram indexes), where an
         # OR across a subquery would read every order. Unordered: each part's default order
         # would join every order (a line sorts by its order's creation) and sort the matches.
+        # UNION ALL: `IN` ignores repeats, so removing them first is work for nothing.
         matches = (
             OrderLine.objects.filter(seller_sku__startswith=text)
             .order_by()
@@ -62,6 +63,7 @@ class OrderQuerySet(models.QuerySet):
             .union(
                 Order.objects.filter(recipient_name__icontains=text).order_by().values("pk"),
                 Order.objects.filter(buyer_nickname__icontains=text).order_by().values("pk"),
+                all=True,
             )
         )
         return self.filter(pk__in=matches)

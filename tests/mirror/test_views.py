@@ -20,9 +20,11 @@ from orders.models import Order
 from shops.models import SyncRun
 from tests.factories import (
     make_catalog_and_orders,
+    make_line,
     make_order,
     make_product,
     make_shop,
+    make_sku,
     make_user,
 )
 
@@ -97,6 +99,22 @@ def test_lists_cost_a_constant_number_of_queries(
         assert (
             client.get(reverse("returns"), {"kind": "cancellations", "due": "1"}).status_code == 200
         )
+
+
+def test_a_row_the_search_finds_several_ways_is_listed_and_counted_once(client, shop, member):
+    client.force_login(member)
+    order = make_order(shop, lines=0, recipient_name="Zed Quokka", buyer_nickname="quokka_fan")
+    make_line(order, seller_sku="QUOKKA-1")
+    make_line(order, seller_sku="QUOKKA-2")
+    found = client.get(reverse("orders"), {"q": "QUOKKA"}, headers=HTMX)
+    assert rows(found, "order-row") == 1 and order.tiktok_id in found.content.decode()
+    assert "1–1 of 1<" in found.content.decode()
+    # A product by its title and two of its SKUs, the same.
+    product = make_product(shop, title="QUOKKA mug", skus=0)
+    make_sku(product, seller_sku="QUOKKA-A")
+    make_sku(product, seller_sku="QUOKKA-B")
+    found = client.get(reverse("products"), {"q": "QUOKKA"}, headers=HTMX)
+    assert rows(found, "product-row") == 1 and "1–1 of 1<" in found.content.decode()
 
 
 def test_orders_list_filters_by_status_date_id_sku_and_buyer(client, shop, member):
