@@ -43,6 +43,21 @@ def money(j: str) -> str:
     return f"(case when abs({n}) < 1e12 then {n} end)"
 
 
+def integer(j: str) -> str:
+    """as_int, fit for an `integer` column (a number it cannot hold reads as None)."""
+    t = f"trunc({number(j)})"
+    return f"(case when abs({t}) <= 2147483647 then {t}::integer end)"
+
+
+# The JSON values Python reads as false (a number equal to 0, such as 0.0, is one too).
+_FALSY = """'null'::jsonb, '""'::jsonb, '0'::jsonb, 'false'::jsonb, '[]'::jsonb, '{}'::jsonb"""
+
+
+def truthy(j: str) -> str:
+    """Python's truth of a JSON value: missing, null, "", 0, false, [] and {} are false."""
+    return f"coalesce({j} not in ({_FALSY}), false)"
+
+
 def time(j: str) -> str:
     """as_time: Unix seconds (milliseconds from 10^12 on); 0, empty or unreadable is None."""
     t = f"trunc({number(j)})"

@@ -21,6 +21,7 @@ from tiktok.types import (
     as_bool,
     as_decimal,
     as_id,
+    as_int,
     as_time,
     order_status,
     package_status,
@@ -91,6 +92,11 @@ def test_each_sql_reader_reads_what_the_python_reader_reads(value):
     j = "(j->'v')"
     assert _read(jsonsql.time(j), value) == _safe(as_time, value)
     assert _read(jsonsql.flag(j), value) is bool(as_bool(value))
+    assert _read(jsonsql.truthy(j), value) is bool(value)
+    integer = as_int(value)
+    assert _read(jsonsql.integer(j), value) == (
+        integer if integer is not None and abs(integer) < 2**31 else None
+    )
     scalar = isinstance(value, str | int | float)  # bool is an int: as_str reads it "True"
     assert _read(jsonsql.ident(j), value) == (as_id(value) if scalar else None)
     assert _read(jsonsql.status(j, ORDER_STATUS_ALIASES), value) == (
