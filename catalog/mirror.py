@@ -175,15 +175,6 @@ PRODUCT_DETAIL_COLUMNS = {"category_id", "main_image_url"}
 SKU_DETAIL_COLUMNS = {"name"}
 
 
-def _updates(table: str, columns: Iterable[str], detail: set[str]) -> str:
-    return ", ".join(
-        f"{c} = case when %(detailed)s then excluded.{c} else {table}.{c} end"
-        if c in detail
-        else f"{c} = excluded.{c}"
-        for c in columns
-    )
-
-
 def _store_statement() -> str:
     """One statement per page: upsert the products, their SKUs and their stock per warehouse.
 
@@ -239,7 +230,7 @@ def _store_statement() -> str:
              cross join lateral {sql.fields("page.o", "r", PRODUCT_KEYS, PRODUCT_TEXTS)}
               left join totals t on t.product = page.tiktok_id
             on conflict (shop_id, tiktok_id)
-            do update set {_updates(product_table, products, PRODUCT_DETAIL_COLUMNS)}
+            do update set {sql.updates(product_table, products, PRODUCT_DETAIL_COLUMNS)}
             returning id, tiktok_id
         ), latest_sku as (
             select distinct on (tiktok_id) *
@@ -253,7 +244,7 @@ def _store_statement() -> str:
               join product_up up on up.tiktok_id = l.product
             on conflict (shop_id, tiktok_id)
             do update set product_id = excluded.product_id,
-                          {_updates(sku_table, sku_values, SKU_DETAIL_COLUMNS)}
+                          {sql.updates(sku_table, sku_values, SKU_DETAIL_COLUMNS)}
             returning id, tiktok_id
         ), retired as (
             update {sku_table} set deleted_at = %(now)s, stock_total = 0

@@ -12,6 +12,7 @@ from django.utils import timezone
 from fulfillment.models import AfterSale, Cancellation, Package, Return
 from fulfillment.restock import restock_finished
 from orders.models import Order
+from shops import jsonsql as sql
 from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
@@ -21,21 +22,17 @@ from tiktok.types import Cancellation as ApiCancellation
 from tiktok.types import Package as ApiPackage
 from tiktok.types import Return as ApiReturn
 
-PACKAGE_FIELDS = [
-    "order",
-    "order_tiktok_id",
-    "order_tiktok_ids",
-    "line_item_ids",
-    "status",
-    "create_time",
-    "update_time",
-    "tracking_number",
+# The fields read from each package (`jsonsql.fields`).
+PACKAGE_KEYS = ["create_time", "update_time", "orders", "order_line_item_ids"]
+PACKAGE_TEXTS = [
+    "package_sub_status",
+    "shipping_type",
+    "handover_method",
     "shipping_provider_name",
-    "raw",
-    "synced_at",
+    "tracking_number",
 ]
 # Only Get Package Detail sends these; a search page must not blank them.
-PACKAGE_DETAIL_FIELDS = ["sub_status", "shipping_type", "handover_method"]
+PACKAGE_DETAIL_COLUMNS = {"sub_status", "shipping_type", "handover_method"}
 AFTERSALE_FIELDS = [
     "order",
     "order_tiktok_id",
@@ -65,7 +62,7 @@ def _order_pks(shop: Shop, order_ids: Iterable[str]) -> dict[str, int]:
     return dict(Order.objects.filter(shop=shop, tiktok_id__in=ids).values_list("tiktok_id", "pk"))
 
 
-def _changed(model: type[Package] | type[AfterSale], shop: Shop, rows: list[Any]) -> list[Any]:
+def _changed(model: type[AfterSale], shop: Shop, rows: list[Any]) -> list[Any]:
     """The rows whose JSON or order link differs from the stored copy. The other fields are read
     from the JSON, so an unchanged copy is not written at all: a full re-sync of a shop where
     nothing changed writes next to nothing, and the pages hardly notice it."""
@@ -78,41 +75,105 @@ def _changed(model: type[Package] | type[AfterSale], shop: Shop, rows: list[Any]
     return [r for r in rows if stored.get(r.tiktok_id) != (r.raw, r.order_id)]
 
 
-def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool = False) -> int:
-    """Upsert a page of packages, linked to their (first) order when it is mirrored."""
-    now = timezone.now()
-    latest = {p.id: p for p in packages if p.id}
-    if not latest:
-        return 0
-    order_pk = _order_pks(shop, (i for p in latest.values() for i in p.order_ids[:1]))
-    rows = [
-        Package(
-            shop=shop,
-            tiktok_id=p.id,
-            order_id=order_pk.get(p.order_ids[0]) if p.order_ids else None,
-            order_tiktok_id=p.order_ids[0] if p.order_ids else "",
-            order_tiktok_ids=list(p.order_ids),
-            line_item_ids=list(p.order_line_item_ids),
-            status=_text(p.status, 32),
-            sub_status=_text(p.sub_status, 64),
-            create_time=p.create_time,
-            update_time=p.update_time,
-            shipping_type=_text(p.shipping_type, 16),
-            handover_method=_text(p.handover_method, 16),
-            shipping_provider_name=_text(p.shipping_provider_name, 255),
-            tracking_number=_text(p.tracking_number, 100),
-            raw=dict(p.raw),
-            synced_at=now,
-        )
-        for p in latest.values()
-    ]
-    Package.objects.bulk_create(
-        rows if detailed else _changed(Package, shop, rows),  # a detail read fills more fields
-        update_conflicts=True,
-        unique_fields=["shop", "tiktok_id"],
-        update_fields=PACKAGE_FIELDS + (PACKAGE_DETAIL_FIELDS if detailed else []),
+def _either(o: str, detail: str, search: str) -> str:
+    """Get Package Detail's name of a field when the package has that key, else search's."""
+    return f"(case when {o} ? '{detail}' then {o}->'{detail}' else {o}->'{search}' end)"
+
+
+def _id_array(select: str) -> str:
+    """The ids a subquery gives (`id`, in the order of `n`) as a `jsonb` array, blanks left out."""
+    return (
+        "(select coalesce(jsonb_agg(to_jsonb(i.id) order by i.n), '[]') "  # noqa: S608
+        f"from ({select}) i where i.id is not null)"
     )
-    return len(rows)
+
+
+def _package_statement() -> str:
+    """One statement per page of packages, as Package.from_api reads them: each package linked
+    to its first order when that is mirrored. A package whose JSON and order link equal the
+    stored copy is not written (unless `detailed`: a detail read fills more fields)."""
+    table = Package._meta.db_table
+    # as_id of each order object's id, and as_ids of the line item ids.
+    order_ids = _id_array(
+        f"select {sql.ident('o.item->' + repr('id'))} as id, o.n "  # noqa: S608
+        f"from {sql.objects('r.orders')} as o(item, n) where jsonb_typeof(o.item) = 'object'"
+    )
+    line_ids = _id_array(
+        f"select {sql.ident('v.value')} as id, v.n from jsonb_array_elements("  # noqa: S608
+        "case when jsonb_typeof(r.order_line_item_ids) = 'array' then r.order_line_item_ids "
+        "else '[]' end) with ordinality as v(value, n)"
+    )
+    columns = {
+        "order_id": "ord.id",
+        "order_tiktok_id": "left(coalesce(read.order_ids->>0, ''), 32)",
+        "order_tiktok_ids": "read.order_ids",
+        "line_item_ids": "read.line_ids",
+        "status": sql.status_text(_either("read.o", "package_status", "status"), 32),
+        "sub_status": sql.plain("read.package_sub_status", 64),
+        "create_time": sql.time("read.create_time"),
+        "update_time": sql.time("read.update_time"),
+        "shipping_type": sql.plain("read.shipping_type", 16),
+        "handover_method": sql.plain("read.handover_method", 16),
+        "shipping_provider_name": sql.plain("read.shipping_provider_name", 255),
+        "tracking_number": sql.plain("read.tracking_number", 100),
+        "raw": "read.raw",
+        "synced_at": "%(now)s",
+    }
+    updates = sql.updates(table, columns, PACKAGE_DETAIL_COLUMNS)
+    changed = (
+        f"%(detailed)s or {table}.raw::text is distinct from excluded.raw::text "
+        f"or {table}.order_id is distinct from excluded.order_id"
+    )
+    # Only our own table, column names and reader expressions are spliced; values are params.
+    return f"""
+        with latest as materialized (
+            select distinct on (tiktok_id) tiktok_id, raw, o
+              from (
+                select {sql.ident(_either("o", "package_id", "id"))} as tiktok_id,
+                       e::json as raw, o, n
+                  from (
+                    select e, e::jsonb as o, n
+                      from unnest(%(packages)b::text[]) with ordinality as p(e, n)
+                    offset 0
+                  ) parsed
+              ) identified
+             where tiktok_id is not null
+             order by tiktok_id, n desc
+        ), read as materialized (
+            select latest.tiktok_id, latest.raw, latest.o, r.*,
+                   {order_ids} as order_ids, {line_ids} as line_ids
+              from latest
+             cross join lateral {sql.fields("latest.o", "r", PACKAGE_KEYS, PACKAGE_TEXTS)}
+        ), up as (
+            insert into {table} (shop_id, tiktok_id, {", ".join(columns)})
+            select %(shop)s, read.tiktok_id, {", ".join(columns.values())}
+              from read
+              left join {Order._meta.db_table} ord
+                on ord.shop_id = %(shop)s and ord.tiktok_id = read.order_ids->>0
+            on conflict (shop_id, tiktok_id) do update set {updates} where {changed}
+        )
+        select count(*) from latest
+    """  # noqa: S608
+
+
+_PACKAGES: str | None = None
+
+
+def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool = False) -> int:
+    """Upsert a page of packages (TikTok's JSON read by PostgreSQL, in one statement), linked to
+    their first order when it is mirrored; return how many packages the page held."""
+    global _PACKAGES
+    if not packages:
+        return 0
+    if _PACKAGES is None:
+        _PACKAGES = _package_statement()
+    params = {
+        "shop": shop.pk,
+        "packages": sql.page_texts([p.raw for p in packages]),
+        "detailed": detailed,
+        "now": timezone.now(),
+    }
+    return int(sql.execute_prepared(_PACKAGES, params)[0])
 
 
 def _lines(items: Sequence[AfterSaleLineItem]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ and column names are spliced; values always travel as parameters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -144,6 +144,17 @@ def objects(j: str) -> str:
     return (
         f"jsonb_array_elements(case when jsonb_typeof({j}) = 'array' then {j} "
         f"else '[]'::jsonb end) with ordinality"
+    )
+
+
+def updates(table: str, columns: Iterable[str], detail: Collection[str] = ()) -> str:
+    """The `do update set` list of a page upsert: each column from the page's row, except the
+    `detail` ones, which only a detail read (`%(detailed)s`) carries and a search page keeps."""
+    return ", ".join(
+        f"{c} = case when %(detailed)s then excluded.{c} else {table}.{c} end"
+        if c in detail
+        else f"{c} = excluded.{c}"
+        for c in columns
     )
 
 
