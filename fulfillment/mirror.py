@@ -17,7 +17,11 @@ from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
 from tiktok.pagination import Page
-from tiktok.types import AfterSaleLineItem
+from tiktok.types import (
+    CANCEL_STATUS_ALIASES,
+    RETURN_STATUS_ALIASES,
+    AfterSaleLineItem,
+)
 from tiktok.types import Cancellation as ApiCancellation
 from tiktok.types import Package as ApiPackage
 from tiktok.types import Return as ApiReturn
@@ -33,50 +37,11 @@ PACKAGE_TEXTS = [
 ]
 # Only Get Package Detail sends these; a search page must not blank them.
 PACKAGE_DETAIL_COLUMNS = {"sub_status", "shipping_type", "handover_method"}
-AFTERSALE_FIELDS = [
-    "order",
-    "order_tiktok_id",
-    "type",
-    "status",
-    "role",
-    "reason",
-    "reason_text",
-    "currency",
-    "refund_total",
-    "next_action",
-    "deadline",
-    "create_time",
-    "update_time",
-    "lines",
-    "raw",
-    "synced_at",
-]
-
-
-def _text(value: Any, limit: int) -> str:
-    return str(value or "")[:limit]
-
-
-def _order_pks(shop: Shop, order_ids: Iterable[str]) -> dict[str, int]:
-    ids = {i for i in order_ids if i}
-    return dict(Order.objects.filter(shop=shop, tiktok_id__in=ids).values_list("tiktok_id", "pk"))
-
-
-def _changed(model: type[AfterSale], shop: Shop, rows: list[Any]) -> list[Any]:
-    """The rows whose JSON or order link differs from the stored copy. The other fields are read
-    from the JSON, so an unchanged copy is not written at all: a full re-sync of a shop where
-    nothing changed writes next to nothing, and the pages hardly notice it."""
-    stored = {
-        tiktok_id: (raw, order_id)
-        for tiktok_id, raw, order_id in model._default_manager.filter(
-            shop=shop, tiktok_id__in=[r.tiktok_id for r in rows]
-        ).values_list("tiktok_id", "raw", "order_id")
-    }
-    return [r for r in rows if stored.get(r.tiktok_id) != (r.raw, r.order_id)]
 
 
 def _either(o: str, detail: str, search: str) -> str:
-    """Get Package Detail's name of a field when the package has that key, else search's."""
+    """A field under the detail's name when the object has that key at all, else the search's
+    (`raw.get(detail, raw.get(search))`)."""
     return f"(case when {o} ? '{detail}' then {o}->'{detail}' else {o}->'{search}' end)"
 
 
@@ -192,70 +157,142 @@ def _lines(items: Sequence[AfterSaleLineItem]) -> list[dict[str, Any]]:
     ]
 
 
-def _aftersale_fields(
-    record: ApiReturn | ApiCancellation, order_pk: dict[str, int], now: datetime
-) -> dict[str, Any]:
-    actions = sorted(
-        (a for a in record.seller_next_actions if a.action),
-        key=lambda a: (a.deadline is None, a.deadline),
+# How each kind of after-sale request names its fields (Return.from_api, Cancellation.from_api).
+AFTERSALE_NAMES = {
+    Return: {
+        "id": "return_id",
+        "type": "return_type",
+        "status": "return_status",
+        "reason": "return_reason",
+        "reason_text": "return_reason_text",
+    },
+    Cancellation: {
+        "id": "cancel_id",
+        "type": "cancel_type",
+        "status": "cancel_status",
+        "reason": "cancel_reason",
+        "reason_text": "cancel_reason_text",
+    },
+}
+AFTERSALE_STATUS_ALIASES = {Return: RETURN_STATUS_ALIASES, Cancellation: CANCEL_STATUS_ALIASES}
+
+
+def _aftersale_statement(model: type[AfterSale]) -> str:
+    """One statement per page of returns or cancellations: each request linked to its order
+    when that is mirrored, with the seller's most urgent next action. A request whose JSON and
+    order link equal the stored copy is not written. The lines come as a parameter of their
+    own (`_lines` of the typed request, in the page's order): bundle parts nest to any depth."""
+    names = AFTERSALE_NAMES[model]
+    table = model._meta.db_table
+    texts = ["role", names["type"], names["reason"], names["reason_text"]]
+    if model is Return:
+        texts += ["arbitration_status", "return_tracking_number"]
+    keys = [
+        "order_id",
+        names["status"],
+        "create_time",
+        "update_time",
+        "refund_amount",
+        "seller_next_action_response",
+    ]
+    action = "a.item->'action'"
+    deadline = sql.time("a.item->'deadline'")
+    # The first action with a name, the earliest deadline first and one without any last.
+    next_action = (
+        f"(select a.item from {sql.objects('r.seller_next_action_response')} as a(item, n) "  # noqa: S608
+        f"where jsonb_typeof(a.item) = 'object' and {sql.text(action)} <> '' "
+        f"order by {deadline} nulls last, a.n limit 1)"
     )
-    first = actions[0] if actions else None
-    return {
-        "tiktok_id": record.id,
-        "order_id": order_pk.get(record.order_id or ""),
-        "order_tiktok_id": _text(record.order_id, 32),
-        "type": _text(record.type, 32),
-        "status": _text(record.status, 64),
-        "role": _text(record.role, 16),
-        "reason": _text(record.reason, 255),
-        "reason_text": _text(record.reason_text, 500),
-        "currency": _text(record.currency, 8),
-        "refund_total": record.refund_total,
-        "next_action": _text(first.action if first else "", 64),
-        "deadline": first.deadline if first else None,
-        "create_time": record.create_time,
-        "update_time": record.update_time,
-        "lines": _lines(record.line_items),
-        "raw": dict(record.raw),
-        "synced_at": now,
+    columns = {
+        "order_id": "ord.id",
+        "order_tiktok_id": sql.id_text("read.order_id", 32),
+        "type": sql.plain(f"read.{names['type']}", 32),
+        "status": sql.status_text(f"read.{names['status']}", 64, AFTERSALE_STATUS_ALIASES[model]),
+        "role": sql.plain("read.role", 16),
+        "reason": sql.plain(f"read.{names['reason']}", 255),
+        "reason_text": sql.plain(f"read.{names['reason_text']}", 500),
+        "currency": sql.plain("ref.currency", 8),
+        "refund_total": sql.money("ref.refund_total"),
+        "next_action": sql.text("read.next_action->'action'", 64),
+        "deadline": sql.time("read.next_action->'deadline'"),
+        "create_time": sql.time("read.create_time"),
+        "update_time": sql.time("read.update_time"),
+        "lines": "read.lines",
+        "raw": "read.raw",
+        "synced_at": "%(now)s",
     }
+    if model is Return:
+        columns["arbitration_status"] = sql.plain("read.arbitration_status", 32)
+        columns["return_tracking_number"] = sql.plain("read.return_tracking_number", 100)
+    changed = (
+        f"{table}.raw::text is distinct from excluded.raw::text "
+        f"or {table}.order_id is distinct from excluded.order_id"
+    )
+    request_id = sql.ident(_either("o", names["id"], "id"))
+    refund = sql.fields("read.refund_amount", "ref", ["refund_total"], ["currency"])
+    # Only our own table, column names and reader expressions are spliced; values are params.
+    return f"""
+        with latest as materialized (
+            select distinct on (tiktok_id) tiktok_id, raw, o, lines
+              from (
+                select {request_id} as tiktok_id, e::json as raw, o, lines, n
+                  from (
+                    select e, e::jsonb as o, l::jsonb as lines, n
+                      from unnest(%(requests)b::text[], %(lines)b::text[])
+                           with ordinality as p(e, l, n)
+                    offset 0
+                  ) parsed
+              ) identified
+             where tiktok_id is not null
+             order by tiktok_id, n desc
+        ), read as materialized (
+            select latest.tiktok_id, latest.raw, latest.lines, r.*, {next_action} as next_action
+              from latest
+             cross join lateral {sql.fields("latest.o", "r", keys, texts)}
+        ), up as (
+            insert into {table} (shop_id, tiktok_id, {", ".join(columns)})
+            select %(shop)s, read.tiktok_id, {", ".join(columns.values())}
+              from read
+             cross join lateral {refund}
+              left join {Order._meta.db_table} ord
+                on ord.shop_id = %(shop)s and ord.tiktok_id = {sql.ident("read.order_id")}
+            on conflict (shop_id, tiktok_id) do update set {sql.updates(table, columns)}
+             where {changed}
+        )
+        select count(*) from latest
+    """  # noqa: S608
+
+
+_AFTERSALES: dict[type[AfterSale], str] = {}
 
 
 def _aftersales_store(
-    model: type[AfterSale], shop: Shop, records: Sequence[Any], extra_fields: list[str]
+    model: type[AfterSale], shop: Shop, records: Sequence[ApiReturn] | Sequence[ApiCancellation]
 ) -> int:
-    now = timezone.now()
-    latest = {r.id: r for r in records if r.id}
-    if not latest:
+    if not records:
         return 0
-    order_pk = _order_pks(shop, (r.order_id for r in latest.values()))
-    rows = []
-    for record in latest.values():
-        fields = _aftersale_fields(record, order_pk, now)
-        if model is Return:
-            fields["arbitration_status"] = _text(record.arbitration_status, 32)
-            fields["return_tracking_number"] = _text(record.return_tracking_number, 100)
-        rows.append(model(shop=shop, **fields))
-    model._default_manager.bulk_create(
-        _changed(model, shop, rows),
-        update_conflicts=True,
-        unique_fields=["shop", "tiktok_id"],
-        update_fields=AFTERSALE_FIELDS + extra_fields,
-    )
-    restock_finished(shop=shop, model=model, tiktok_ids=latest)  # webhooks and syncs alike
-    return len(rows)
+    if model not in _AFTERSALES:
+        _AFTERSALES[model] = _aftersale_statement(model)
+    params = {
+        "shop": shop.pk,
+        "requests": sql.page_texts([r.raw for r in records]),
+        "lines": [sql.json_text(_lines(r.line_items)) for r in records],
+        "now": timezone.now(),
+    }
+    stored = int(sql.execute_prepared(_AFTERSALES[model], params)[0])
+    # Webhooks and syncs alike.
+    restock_finished(shop=shop, model=model, tiktok_ids={r.id for r in records if r.id})
+    return stored
 
 
 def returns_store(*, shop: Shop, returns: Sequence[ApiReturn]) -> int:
-    """Upsert a page of returns and refund requests."""
-    return _aftersales_store(
-        Return, shop, returns, ["arbitration_status", "return_tracking_number"]
-    )
+    """Upsert a page of returns and refund requests; return how many the page held."""
+    return _aftersales_store(Return, shop, returns)
 
 
 def cancellations_store(*, shop: Shop, cancellations: Sequence[ApiCancellation]) -> int:
-    """Upsert a page of cancellation requests."""
-    return _aftersales_store(Cancellation, shop, cancellations, [])
+    """Upsert a page of cancellation requests; return how many the page held."""
+    return _aftersales_store(Cancellation, shop, cancellations)
 
 
 def packages_refresh(*, shop: Shop, package_ids: Iterable[str]) -> int:

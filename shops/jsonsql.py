@@ -158,23 +158,22 @@ def updates(table: str, columns: Iterable[str], detail: Collection[str] = ()) ->
     )
 
 
-def page_texts(items: Sequence[Any]) -> list[str]:
-    """A page's objects, each as its JSON text, for a `text[]` parameter sent in binary
-    (`%(name)b`): PostgreSQL reads each one once, as `jsonb`, instead of lexing the whole page
-    as one document first (items that are not objects are left out: nothing is stored for
-    them).
+def json_text(value: Any) -> str:
+    """A value as JSON text PostgreSQL can read as `jsonb`: its text types cannot hold U+0000
+    (`jsonb` refuses the escape), so it is read as U+FFFD, the way a browser shows a character
+    that cannot be displayed."""
+    text = orjson.dumps(value)
+    if b"\\u0000" in text:
+        text = text.replace(b"\\u0000", b"\\ufffd")
+    return text.decode()
 
-    PostgreSQL's text types cannot hold U+0000 (`jsonb` refuses the escape), so it is read as
-    U+FFFD, the way a browser shows a character that cannot be displayed.
-    """
-    texts = []
-    for item in items:
-        if isinstance(item, Mapping):
-            text = orjson.dumps(item)
-            if b"\\u0000" in text:
-                text = text.replace(b"\\u0000", b"\\ufffd")
-            texts.append(text.decode())
-    return texts
+
+def page_texts(items: Sequence[Any]) -> list[str]:
+    """A page's objects, each as its JSON text (`json_text`), for a `text[]` parameter sent in
+    binary (`%(name)b`): PostgreSQL reads each one once, as `jsonb`, instead of lexing the whole
+    page as one document first (items that are not objects are left out: nothing is stored for
+    them)."""
+    return [json_text(item) for item in items if isinstance(item, Mapping)]
 
 
 def id_text(j: str, limit: int) -> str:

@@ -141,8 +141,8 @@ def _canonical(value: Any) -> str | None:
 
 
 _ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
-_CANCEL_STATUS_ALIASES = {"CANCELLATION_REQUEST_CANCEL": "CANCELLATION_REQUEST_CANCELLED"}
-_RETURN_STATUS_ALIASES = {"RETURN_OR_REFUND_REQUEST_CANCELLED": "RETURN_OR_REFUND_REQUEST_CANCEL"}
+CANCEL_STATUS_ALIASES = {"CANCELLATION_REQUEST_CANCEL": "CANCELLATION_REQUEST_CANCELLED"}
+RETURN_STATUS_ALIASES = {"RETURN_OR_REFUND_REQUEST_CANCELLED": "RETURN_OR_REFUND_REQUEST_CANCEL"}
 
 
 def order_status(value: Any) -> str | None:
@@ -159,13 +159,13 @@ def package_status(value: Any) -> str | None:
 def cancel_status(value: Any) -> str | None:
     """Cancellation status with `…_CANCEL` and `…_CANCELLED` made one (`…_CANCELLED`)."""
     text = _canonical(value)
-    return _CANCEL_STATUS_ALIASES.get(text, text) if text else None
+    return CANCEL_STATUS_ALIASES.get(text, text) if text else None
 
 
 def return_status(value: Any) -> str | None:
     """Return status with the webhook prose's `…__REQUEST_CANCELLED` read as `…_REQUEST_CANCEL`."""
     text = _canonical(value)
-    return _RETURN_STATUS_ALIASES.get(text, text) if text else None
+    return RETURN_STATUS_ALIASES.get(text, text) if text else None
 
 
 # --- shared shapes ------------------------------------------------------------------------------
