@@ -16,10 +16,7 @@ from shops.gateway import client_for_shop
 from shops.models import Shop
 from shops.sync import Syncer
 from tiktok.pagination import Page
-from tiktok.types import as_id, as_time
-
-ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
-
+from tiktok.types import ORDER_STATUS_ALIASES, as_id, as_time
 
 # The fields read from each order, its payment, its address and each line item.
 ORDER_KEYS = [

@@ -140,7 +140,7 @@ def _canonical(value: Any) -> str | None:
     return text
 
 
-_ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
+ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED", "CANCELED": "CANCELLED"}
 CANCEL_STATUS_ALIASES = {"CANCELLATION_REQUEST_CANCEL": "CANCELLATION_REQUEST_CANCELLED"}
 RETURN_STATUS_ALIASES = {"RETURN_OR_REFUND_REQUEST_CANCELLED": "RETURN_OR_REFUND_REQUEST_CANCEL"}
 
@@ -148,7 +148,7 @@ RETURN_STATUS_ALIASES = {"RETURN_OR_REFUND_REQUEST_CANCELLED": "RETURN_OR_REFUND
 def order_status(value: Any) -> str | None:
     """Order status with the webhook's `CANCEL` read as `CANCELLED`."""
     text = _canonical(value)
-    return _ORDER_STATUS_ALIASES.get(text, text) if text else None
+    return ORDER_STATUS_ALIASES.get(text, text) if text else None
 
 
 def package_status(value: Any) -> str | None:

@@ -12,12 +12,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from orders.mirror import ORDER_STATUS_ALIASES, _store_statement, orders_store
+from orders.mirror import _store_statement, orders_store
 from orders.models import Order, OrderLine
 from shops import jsonsql
 from tests.factories import make_product, make_shop, make_sku
 from tests.tiktok import samples
 from tiktok.types import (
+    ORDER_STATUS_ALIASES,
     as_bool,
     as_decimal,
     as_id,
