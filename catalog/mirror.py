@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import transaction
@@ -175,6 +176,7 @@ PRODUCT_DETAIL_COLUMNS = {"category_id", "main_image_url"}
 SKU_DETAIL_COLUMNS = {"name"}
 
 
+@cache
 def _store_statement() -> str:
     """One statement per page: upsert the products, their SKUs and their stock per warehouse.
 
@@ -196,18 +198,7 @@ def _store_statement() -> str:
     sku_values.update(deleted_at="null", raw="l.item::json", synced_at="%(now)s")
     # Only our own table, column names and reader expressions are spliced; values are params.
     return f"""
-        with page as materialized (
-            select distinct on (tiktok_id) tiktok_id, raw, o, n
-              from (
-                select {sql.ident("o->'id'")} as tiktok_id, e::json as raw, o, n
-                  from (
-                    select e, e::jsonb as o, n
-                      from unnest(%(products)b::text[]) with ordinality as p(e, n)
-                    offset 0
-                  ) parsed
-              ) identified
-             where tiktok_id is not null
-             order by tiktok_id, n desc
+        with page as materialized ({sql.page_items("products", "o->'id'")}
         ), listed as materialized (
             select page.tiktok_id as product, page.n as product_n, listed.n, listed.item,
                    {", ".join(f"{v} as {c}" for c, v in skus.items())}
@@ -279,18 +270,12 @@ def _store_statement() -> str:
     """  # noqa: S608
 
 
-_STORE: str | None = None
-
-
 def products_store(*, shop: Shop, products: Sequence[ApiProduct], detailed: bool = False) -> int:
     """Upsert a page of products with their SKUs and stock (TikTok's JSON read by PostgreSQL,
     in one statement after the warehouse stubs); `detailed`: Get Product answers, whose
     category, image and SKU names a search page does not carry. Returns how many products."""
-    global _STORE
     if not products:
         return 0
-    if _STORE is None:
-        _STORE = _store_statement()
     _add_warehouse_stubs(shop, products)
     params = {
         "shop": shop.pk,
@@ -298,7 +283,7 @@ def products_store(*, shop: Shop, products: Sequence[ApiProduct], detailed: bool
         "detailed": detailed,
         "now": timezone.now(),
     }
-    return int(sql.execute_prepared(_STORE, params)[0])
+    return int(sql.execute_prepared(_store_statement(), params)[0])
 
 
 def products_mark_vanished(*, shop: Shop, before: datetime) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import transaction
@@ -39,6 +40,16 @@ PACKAGE_TEXTS = [
 PACKAGE_DETAIL_COLUMNS = {"sub_status", "shipping_type", "handover_method"}
 
 
+def _changed(table: str) -> str:
+    """Whether a page's row differs from the stored one in its JSON or its order link (the
+    other columns are read from the JSON): a full re-sync of a shop where nothing changed
+    writes next to nothing, and the pages hardly notice it."""
+    return (
+        f"{table}.raw::text is distinct from excluded.raw::text "
+        f"or {table}.order_id is distinct from excluded.order_id"
+    )
+
+
 def _either(o: str, detail: str, search: str) -> str:
     """A field under the detail's name when the object has that key at all, else the search's
     (`raw.get(detail, raw.get(search))`)."""
@@ -53,6 +64,7 @@ def _id_array(select: str) -> str:
     )
 
 
+@cache
 def _package_statement() -> str:
     """One statement per page of packages, as Package.from_api reads them: each package linked
     to its first order when that is mirrored. A package whose JSON and order link equal the
@@ -85,25 +97,11 @@ def _package_statement() -> str:
         "synced_at": "%(now)s",
     }
     updates = sql.updates(table, columns, PACKAGE_DETAIL_COLUMNS)
-    changed = (
-        f"%(detailed)s or {table}.raw::text is distinct from excluded.raw::text "
-        f"or {table}.order_id is distinct from excluded.order_id"
-    )
+    changed = f"%(detailed)s or {_changed(table)}"  # a detail read fills more fields
+    package_id = _either("o", "package_id", "id")
     # Only our own table, column names and reader expressions are spliced; values are params.
     return f"""
-        with latest as materialized (
-            select distinct on (tiktok_id) tiktok_id, raw, o
-              from (
-                select {sql.ident(_either("o", "package_id", "id"))} as tiktok_id,
-                       e::json as raw, o, n
-                  from (
-                    select e, e::jsonb as o, n
-                      from unnest(%(packages)b::text[]) with ordinality as p(e, n)
-                    offset 0
-                  ) parsed
-              ) identified
-             where tiktok_id is not null
-             order by tiktok_id, n desc
+        with latest as materialized ({sql.page_items("packages", package_id)}
         ), read as materialized (
             select latest.tiktok_id, latest.raw, latest.o, r.*,
                    {order_ids} as order_ids, {line_ids} as line_ids
@@ -121,24 +119,18 @@ def _package_statement() -> str:
     """  # noqa: S608
 
 
-_PACKAGES: str | None = None
-
-
 def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool = False) -> int:
     """Upsert a page of packages (TikTok's JSON read by PostgreSQL, in one statement), linked to
     their first order when it is mirrored; return how many packages the page held."""
-    global _PACKAGES
     if not packages:
         return 0
-    if _PACKAGES is None:
-        _PACKAGES = _package_statement()
     params = {
         "shop": shop.pk,
         "packages": sql.page_texts([p.raw for p in packages]),
         "detailed": detailed,
         "now": timezone.now(),
     }
-    return int(sql.execute_prepared(_PACKAGES, params)[0])
+    return int(sql.execute_prepared(_package_statement(), params)[0])
 
 
 def _lines(items: Sequence[AfterSaleLineItem]) -> list[dict[str, Any]]:
@@ -177,6 +169,7 @@ AFTERSALE_NAMES = {
 AFTERSALE_STATUS_ALIASES = {Return: RETURN_STATUS_ALIASES, Cancellation: CANCEL_STATUS_ALIASES}
 
 
+@cache
 def _aftersale_statement(model: type[AfterSale]) -> str:
     """One statement per page of returns or cancellations: each request linked to its order
     when that is mirrored, with the seller's most urgent next action. A request whose JSON and
@@ -224,29 +217,14 @@ def _aftersale_statement(model: type[AfterSale]) -> str:
     if model is Return:
         columns["arbitration_status"] = sql.plain("read.arbitration_status", 32)
         columns["return_tracking_number"] = sql.plain("read.return_tracking_number", 100)
-    changed = (
-        f"{table}.raw::text is distinct from excluded.raw::text "
-        f"or {table}.order_id is distinct from excluded.order_id"
-    )
-    request_id = sql.ident(_either("o", names["id"], "id"))
+    request_id = _either("o", names["id"], "id")
     refund = sql.fields("read.refund_amount", "ref", ["refund_total"], ["currency"])
     # Only our own table, column names and reader expressions are spliced; values are params.
     return f"""
-        with latest as materialized (
-            select distinct on (tiktok_id) tiktok_id, raw, o, lines
-              from (
-                select {request_id} as tiktok_id, e::json as raw, o, lines, n
-                  from (
-                    select e, e::jsonb as o, l::jsonb as lines, n
-                      from unnest(%(requests)b::text[], %(lines)b::text[])
-                           with ordinality as p(e, l, n)
-                    offset 0
-                  ) parsed
-              ) identified
-             where tiktok_id is not null
-             order by tiktok_id, n desc
+        with latest as materialized ({sql.page_items("requests", request_id, "lines")}
         ), read as materialized (
-            select latest.tiktok_id, latest.raw, latest.lines, r.*, {next_action} as next_action
+            select latest.tiktok_id, latest.raw, latest.beside as lines, r.*,
+                   {next_action} as next_action
               from latest
              cross join lateral {sql.fields("latest.o", "r", keys, texts)}
         ), up as (
@@ -257,13 +235,10 @@ def _aftersale_statement(model: type[AfterSale]) -> str:
               left join {Order._meta.db_table} ord
                 on ord.shop_id = %(shop)s and ord.tiktok_id = {sql.ident("read.order_id")}
             on conflict (shop_id, tiktok_id) do update set {sql.updates(table, columns)}
-             where {changed}
+             where {_changed(table)}
         )
         select count(*) from latest
     """  # noqa: S608
-
-
-_AFTERSALES: dict[type[AfterSale], str] = {}
 
 
 def _aftersales_store(
@@ -271,15 +246,13 @@ def _aftersales_store(
 ) -> int:
     if not records:
         return 0
-    if model not in _AFTERSALES:
-        _AFTERSALES[model] = _aftersale_statement(model)
     params = {
         "shop": shop.pk,
         "requests": sql.page_texts([r.raw for r in records]),
         "lines": [sql.json_text(_lines(r.line_items)) for r in records],
         "now": timezone.now(),
     }
-    stored = int(sql.execute_prepared(_AFTERSALES[model], params)[0])
+    stored = int(sql.execute_prepared(_aftersale_statement(model), params)[0])
     # Webhooks and syncs alike.
     restock_finished(shop=shop, model=model, tiktok_ids={r.id for r in records if r.id})
     return stored

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from django.db import models, transaction
@@ -184,6 +185,7 @@ def _line_columns() -> dict[str, str]:
     }
 
 
+@cache
 def _store_statement() -> str:
     """One statement per page: read the orders, upsert the changed ones, replace their lines.
 
@@ -199,22 +201,10 @@ def _store_statement() -> str:
     line_table = OrderLine._meta.db_table
     newer = f"not coalesce(excluded.update_time < {order_table}.update_time, false)"
     changed = f"{order_table}.raw::text is distinct from excluded.raw::text"
-    updates = ", ".join(f"{c} = excluded.{c}" for c in orders)
     address = sql.fields("r.recipient_address", "addr", ADDRESS_KEYS, ADDRESS_TEXTS)
     # Only our own table, column names and reader expressions are spliced; values are params.
     return f"""
-        with latest as materialized (
-            select distinct on (tiktok_id) tiktok_id, raw, o
-              from (
-                select {sql.ident("o->'id'")} as tiktok_id, e::json as raw, o, n
-                  from (
-                    select e, e::jsonb as o, n
-                      from unnest(%(orders)b::text[]) with ordinality as p(e, n)
-                    offset 0
-                  ) parsed
-              ) identified
-             where tiktok_id is not null
-             order by tiktok_id, n desc
+        with latest as materialized ({sql.page_items("orders", "o->'id'")}
         ), up as (
             insert into {order_table} (shop_id, tiktok_id, {", ".join(orders)})
             select %(shop)s, latest.tiktok_id, {", ".join(orders.values())}
@@ -222,7 +212,8 @@ def _store_statement() -> str:
              cross join lateral {sql.fields("latest.o", "r", ORDER_KEYS, ORDER_TEXTS)}
              cross join lateral {sql.fields("r.payment", "pay", PAYMENT_KEYS, PAYMENT_TEXTS)}
              cross join lateral {address}
-            on conflict (shop_id, tiktok_id) do update set {updates} where {newer} and {changed}
+            on conflict (shop_id, tiktok_id) do update set {sql.updates(order_table, orders)}
+             where {newer} and {changed}
             returning id, tiktok_id
         ), gone as (
             delete from {line_table} where order_id in (select id from up)
@@ -242,18 +233,12 @@ def _store_statement() -> str:
     """  # noqa: S608
 
 
-_STORE: str | None = None
-
-
 def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
     """Upsert a page of orders (as TikTok sent them) and replace their lines, in one statement."""
-    global _STORE
     if not orders:
         return 0
-    if _STORE is None:
-        _STORE = _store_statement()
     params = {"shop": shop.pk, "orders": sql.page_texts(orders), "now": timezone.now()}
-    return int(sql.execute_prepared(_STORE, params)[0])
+    return int(sql.execute_prepared(_store_statement(), params)[0])
 
 
 def order_lines_link_skus(*, shop: Shop) -> int:

@@ -158,6 +158,30 @@ def updates(table: str, columns: Iterable[str], detail: Collection[str] = ()) ->
     )
 
 
+def page_items(items: str, item_id: str, beside: str | None = None) -> str:
+    """A page statement's first CTE: each object of the `text[]` parameter `items` parsed once
+    as `o` (`jsonb`) and kept as sent as `raw` (`json`), with its id `tiktok_id` (`item_id`, an
+    expression over `o`, read as `ident`) and its position `n`. The last copy of an id wins; an
+    object without one is left out. `beside`: a `text[]` parameter of one JSON text per item,
+    in the same order, read as `beside` (`jsonb`)."""
+    arrays, names, extra = f"%({items})b::text[]", "p(e, n)", ""
+    if beside:
+        arrays, names, extra = f"{arrays}, %({beside})b::text[]", "p(e, x, n)", ", beside"
+    # `offset 0`: each text is parsed once, not once per use of `o`.
+    return f"""
+            select distinct on (tiktok_id) tiktok_id, raw, o, n{extra}
+              from (
+                select {ident(item_id)} as tiktok_id, e::json as raw, o, n{extra}
+                  from (
+                    select e, e::jsonb as o, n{", x::jsonb as beside" if beside else ""}
+                      from unnest({arrays}) with ordinality as {names}
+                    offset 0
+                  ) parsed
+              ) identified
+             where tiktok_id is not null
+             order by tiktok_id, n desc"""  # noqa: S608
+
+
 def json_text(value: Any) -> str:
     """A value as JSON text PostgreSQL can read as `jsonb`: its text types cannot hold U+0000
     (`jsonb` refuses the escape), so it is read as U+FFFD, the way a browser shows a character
