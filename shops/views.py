@@ -24,6 +24,7 @@ from shops.forms import MemberForm, ProfileForm, member_candidates
 from shops.htmx import render_page, wants_partial, with_toast
 from shops.models import AuditEntry, Profile, Shop, SyncRun
 from shops.roles import is_admin
+from shops.templatetags.mirror import label
 from shops.webhooks import WebhookRejected, webhook_receive
 from shops.worker import worker_status
 from shops.zones import remember_zone, zone_of
@@ -106,7 +107,7 @@ def shop_sync_retry(request: HttpRequest, shop_id: int, resource: str) -> HttpRe
         message, level = f"{shop.name} is not connected: reconnect it first.", "warning"
     else:
         sync.sync_retry(shop_id=shop.pk, resource=resource)
-        message, level = f"{resource.title()} of {shop.name} will sync again.", "info"
+        message, level = f"{label(resource)} of {shop.name} will sync again.", "info"
     if not wants_partial(request):
         getattr(messages, level)(request, message)
         return redirect("shops")

@@ -318,6 +318,20 @@ def test_retry_queues_the_failed_runs_kind_and_works_without_javascript(client, 
     assert client.post(reverse("shop-sync-retry", args=[shop.pk, "nope"])).status_code == 404
 
 
+def test_a_resource_is_named_in_words_on_the_card_in_the_history_and_in_the_toast(
+    client, shop, member
+):
+    client.force_login(member)
+    SyncRun.objects.create(shop=shop, resource="order_settlements", kind="full", status="failed")
+    page = client.get(reverse("shops")).content.decode()
+    assert ">Order settlements</td>" in page and "Order_Settlements" not in page
+    history = client.get(reverse("shop-sync-history", args=[shop.pk])).content.decode()
+    assert "<td>Order settlements</td>" in history
+    retry = reverse("shop-sync-retry", args=[shop.pk, "order_settlements"])
+    toast = client.post(retry, headers=HTMX)["HX-Trigger"]
+    assert f"Order settlements of {shop.name} will sync again." in toast
+
+
 def test_exported_text_never_runs_as_a_spreadsheet_formula():
     from shops.listing import spreadsheet_safe
 
