@@ -277,13 +277,8 @@ def products_store(*, shop: Shop, products: Sequence[ApiProduct], detailed: bool
     if not products:
         return 0
     _add_warehouse_stubs(shop, products)
-    params = {
-        "shop": shop.pk,
-        "products": sql.page_texts([p.raw for p in products]),
-        "detailed": detailed,
-        "now": timezone.now(),
-    }
-    return int(sql.execute_prepared(_store_statement(), params)[0])
+    raws = [p.raw for p in products]
+    return sql.store_page(_store_statement(), shop.pk, "products", raws, detailed=detailed)
 
 
 def products_mark_vanished(*, shop: Shop, before: datetime) -> int:

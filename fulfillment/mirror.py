@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from fulfillment.models import AfterSale, Cancellation, Package, Return
 from fulfillment.restock import restock_finished
@@ -124,13 +123,8 @@ def packages_store(*, shop: Shop, packages: Sequence[ApiPackage], detailed: bool
     their first order when it is mirrored; return how many packages the page held."""
     if not packages:
         return 0
-    params = {
-        "shop": shop.pk,
-        "packages": sql.page_texts([p.raw for p in packages]),
-        "detailed": detailed,
-        "now": timezone.now(),
-    }
-    return int(sql.execute_prepared(_package_statement(), params)[0])
+    raws = [p.raw for p in packages]
+    return sql.store_page(_package_statement(), shop.pk, "packages", raws, detailed=detailed)
 
 
 def _lines(items: Sequence[AfterSaleLineItem]) -> list[dict[str, Any]]:
@@ -246,13 +240,9 @@ def _aftersales_store(
 ) -> int:
     if not records:
         return 0
-    params = {
-        "shop": shop.pk,
-        "requests": sql.page_texts([r.raw for r in records]),
-        "lines": [sql.json_text(_lines(r.line_items)) for r in records],
-        "now": timezone.now(),
-    }
-    stored = int(sql.execute_prepared(_aftersale_statement(model), params)[0])
+    lines = [sql.json_text(_lines(r.line_items)) for r in records]
+    raws = [r.raw for r in records]
+    stored = sql.store_page(_aftersale_statement(model), shop.pk, "requests", raws, lines=lines)
     # Webhooks and syncs alike.
     restock_finished(shop=shop, model=model, tiktok_ids={r.id for r in records if r.id})
     return stored

@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from django.db import models, transaction
-from django.utils import timezone
 
 from catalog.models import Sku
 from orders.models import Order, OrderLine
@@ -237,8 +236,7 @@ def orders_store(*, shop: Shop, orders: Sequence[Mapping[str, Any]]) -> int:
     """Upsert a page of orders (as TikTok sent them) and replace their lines, in one statement."""
     if not orders:
         return 0
-    params = {"shop": shop.pk, "orders": sql.page_texts(orders), "now": timezone.now()}
-    return int(sql.execute_prepared(_store_statement(), params)[0])
+    return sql.store_page(_store_statement(), shop.pk, "orders", orders)
 
 
 def order_lines_link_skus(*, shop: Shop) -> int:

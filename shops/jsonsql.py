@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 import psycopg
 from django.db import connection
+from django.utils import timezone
 
 # What str.strip() removes, closely enough (btrim takes a character list, not a class).
 _SPACE = r"E' \t\n\r\f\v'"
@@ -256,3 +257,10 @@ def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ..
         raw.prepare_threshold = threshold
     assert row is not None
     return tuple(row)
+
+
+def store_page(statement: str, shop_pk: int, name: str, items: Sequence[Any], **more: Any) -> int:
+    """Run a store statement over one page of a shop's objects (`page_texts`, as `%(name)b`),
+    with `now` and any further parameters; return the count it selects."""
+    params = {"shop": shop_pk, name: page_texts(items), "now": timezone.now(), **more}
+    return int(execute_prepared(statement, params)[0])
