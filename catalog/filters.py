@@ -27,6 +27,7 @@ class ProductFilterSet(ListFilterSet):
         "price": ("price_min", "id"),
     }
     DEFAULT_SORT = "-updated"
+    TEXT_SEARCH = "q"
 
     status = django_filters.ChoiceFilter(
         choices=Product.Status.choices, empty_label="Any status", method="filter_status"

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Upper
 
 from shops.models import MirroredModel
+from shops.search import matching_any
 
 
 class Warehouse(MirroredModel):
@@ -41,17 +42,17 @@ class ProductQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        # A union of two index scans (trigram on the title, prefix on the seller SKU), where an
-        # OR across a subquery would read every product. Unordered: each part's default order
-        # would sort its matches (a SKU's by seller SKU, from its row) before the union.
-        # UNION ALL: `IN` ignores repeats, so removing them first is work for nothing.
-        matches = (
-            Sku.objects.filter(seller_sku__startswith=text)
-            .order_by()
-            .values("product_id")
-            .union(Product.objects.filter(title__icontains=text).order_by().values("pk"), all=True)
+        # Two index-served ways (trigram on the title, prefix on the seller SKU) as branches of
+        # a union, where an OR across the SKUs would read every product.
+        return matching_any(
+            self,
+            [
+                models.Q(title__icontains=text),
+                models.Q(
+                    pk__in=Sku.objects.filter(seller_sku__startswith=text).values("product_id")
+                ),
+            ],
         )
-        return self.filter(pk__in=matches)
 
 
 class Product(MirroredModel):

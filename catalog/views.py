@@ -30,7 +30,11 @@ def _filterset(request: HttpRequest) -> ProductFilterSet:
 def product_list(request: HttpRequest) -> HttpResponse:
     """Every visible shop's products, newest change first."""
     filterset = _filterset(request)
-    listing = paginate(filterset.qs.select_related("shop").prefetch_related("skus"), filterset.page)
+    listing = paginate(
+        filterset.qs.select_related("shop").prefetch_related("skus"),
+        filterset.page,
+        cap=filterset.count_cap,
+    )
     context = {
         "filter": filterset,
         "listing": listing,

@@ -43,6 +43,7 @@ class OrderFilterSet(ListFilterSet):
         "updated": ("update_time", "id"),
     }
     DEFAULT_SORT = "-created"
+    TEXT_SEARCH = "q"
 
     status = django_filters.ChoiceFilter(choices=OrderStatus.choices, empty_label="Any status")
     date_from = django_filters.DateFilter(

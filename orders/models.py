@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.models import Sku
 from shops.models import MirroredModel, Shop
+from shops.search import matching_any
 
 
 class OrderStatus(models.TextChoices):
@@ -52,21 +53,18 @@ class OrderQuerySet(models.QuerySet):
             return self
         if text.isdigit():
             return self.filter(tiktok_id=text)
-        # One union of three index scans (seller-SKU prefix, two trigram indexes), where an
-        # OR across a subquery would read every order. Unordered: each part's default order
-        # would join every order (a line sorts by its order's creation) and sort the matches.
-        # UNION ALL: `IN` ignores repeats, so removing them first is work for nothing.
-        matches = (
-            OrderLine.objects.filter(seller_sku__startswith=text)
-            .order_by()
-            .values("order_id")
-            .union(
-                Order.objects.filter(recipient_name__icontains=text).order_by().values("pk"),
-                Order.objects.filter(buyer_nickname__icontains=text).order_by().values("pk"),
-                all=True,
-            )
+        # Two index-served ways as branches of a union, where an OR across the lines would
+        # read every order: a seller-SKU prefix on a line, and the buyer's names (an OR of two
+        # trigram indexes of the order, which PostgreSQL reads as one bitmap).
+        return matching_any(
+            self,
+            [
+                models.Q(
+                    pk__in=OrderLine.objects.filter(seller_sku__startswith=text).values("order_id")
+                ),
+                models.Q(recipient_name__icontains=text) | models.Q(buyer_nickname__icontains=text),
+            ],
         )
-        return self.filter(pk__in=matches)
 
 
 class Order(MirroredModel):

@@ -32,7 +32,9 @@ def _filterset(request: HttpRequest) -> OrderFilterSet:
 def order_list(request: HttpRequest) -> HttpResponse:
     """Orders of every visible shop, newest first, with the ship-by clock."""
     filterset = _filterset(request)
-    listing = paginate(filterset.qs.select_related("shop").defer("raw"), filterset.page)
+    listing = paginate(
+        filterset.qs.select_related("shop").defer("raw"), filterset.page, cap=filterset.count_cap
+    )
     context = {
         "filter": filterset,
         "listing": listing,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from shops import commands
 from shops.access import for_visible_shops
-from shops.listing import MAX_PAGE
+from shops.listing import COUNT_CAP, MAX_PAGE, SEARCH_COUNT_CAP
 from shops.models import Command, Shop
 
 SEARCH_MAX_LENGTH = 200
@@ -78,6 +78,8 @@ class ListFilterSet(django_filters.FilterSet):
 
     SORTS: ClassVar[dict[str, tuple[str, ...]]] = {}
     DEFAULT_SORT: ClassVar[str] = ""
+    # The filter that searches text across several indexes (shops.search), if any.
+    TEXT_SEARCH: ClassVar[str] = ""
 
     shop = django_filters.ModelChoiceFilter(
         queryset=Shop.objects.none(), empty_label="All shops", label="Shop"
@@ -110,6 +112,16 @@ class ListFilterSet(django_filters.FilterSet):
         if self.is_bound and self.form.is_valid() and self.form.cleaned_data.get("sort"):
             return self.form.cleaned_data["sort"]
         return self.DEFAULT_SORT
+
+    @property
+    def count_cap(self) -> int:
+        """How far the list's total is counted: less far while a text search is on."""
+        valid = self.TEXT_SEARCH and self.is_bound and self.form.is_valid()
+        return (
+            SEARCH_COUNT_CAP
+            if valid and self.form.cleaned_data.get(self.TEXT_SEARCH)
+            else COUNT_CAP
+        )
 
     @property
     def page(self) -> int:

@@ -17,6 +17,9 @@ COUNT_CAP = 10_000
 # Pages stop where counting stops, so the deepest page costs about what the first one does
 # (an offset of at most COUNT_CAP index entries); past it, narrowing the filters is the answer.
 MAX_PAGE = COUNT_CAP // PER_PAGE
+# A text search counts less far: its matches come from several indexes at once (shops.search),
+# and counting 10,000 of them costs what a page of any other list does ten times over.
+SEARCH_COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,16 @@ class Listing:
         return (self.page - 1) * self.per_page + len(self.rows)
 
 
-def paginate(queryset: QuerySet, page: int, per_page: int = PER_PAGE) -> Listing:
-    """One page of rows (one query) and the total counted up to COUNT_CAP (one query).
+def paginate(
+    queryset: QuerySet, page: int, per_page: int = PER_PAGE, cap: int = COUNT_CAP
+) -> Listing:
+    """One page of rows (one query) and the total counted up to `cap` (one query).
 
-    A page past the last one shows the last one, never "0 results" with a Previous button.
+    A page past the last one shows the last one, never "0 results" with a Previous button;
+    pages stop where counting does.
     """
-    count = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
-    last_page = max(1, -(-min(count, COUNT_CAP) // per_page))
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    last_page = max(1, -(-min(count, cap) // per_page))
     page = min(max(page, 1), last_page)
     offset = (page - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1])
@@ -57,9 +63,9 @@ def paginate(queryset: QuerySet, page: int, per_page: int = PER_PAGE) -> Listing
         rows=rows[:per_page],
         page=page,
         per_page=per_page,
-        has_next=len(rows) > per_page and page < MAX_PAGE,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
+        has_next=len(rows) > per_page and page < last_page,
+        count=min(count, cap),
+        count_capped=count > cap,
     )
 
 

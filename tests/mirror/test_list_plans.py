@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from catalog.models import Product
+from catalog.models import Product, Sku
+from orders.models import OrderLine
 from tests.factories import make_catalog_and_orders, make_product, make_shop, make_user
 
 pytestmark = pytest.mark.django_db
@@ -116,15 +117,35 @@ def test_a_searched_list_reads_its_search_indexes(operator_client, path, params,
 
 
 @pytest.mark.parametrize(
-    ("path", "index"),
-    [("orders", "order_line_seller_sku_prefix"), ("products", "sku_seller_sku_prefix")],
+    ("ids", "index"),
+    [
+        (lambda: OrderLine.objects.values("order_id"), "order_line_seller_sku_prefix"),
+        (lambda: Sku.objects.values("product_id"), "sku_seller_sku_prefix"),
+    ],
 )
-def test_a_seller_sku_search_reads_its_ids_from_the_prefix_index_alone(
-    operator_client, path, index
+def test_the_seller_sku_prefix_index_alone_gives_the_ids_a_search_needs(
+    operator_client, ids, index
 ):
-    # The prefix index carries the order's (the product's) id: no visit to the lines' rows.
-    plans = _plans(operator_client, path, {"q": "SKU-"}, ("seqscan", "bitmapscan"))
+    # It carries the order's (the product's) id: the search's SKU branch never visits the
+    # lines' rows to learn which orders match.
+    sql, params = ids().filter(seller_sku__startswith="SKU-").order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        for strategy in ("seqscan", "bitmapscan"):
+            cursor.execute(f"set local enable_{strategy} = off")
+        cursor.execute(f"explain {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"Index Only Scan using {index}" in plan, plan
+
+
+@pytest.mark.parametrize(("path", "branches"), [("orders", 2), ("products", 2)])
+def test_a_searched_list_stops_each_way_of_matching_at_its_page_and_its_count(
+    operator_client, path, branches
+):
+    # A broad term matches thousands of rows: each branch of the union takes only the rows the
+    # page (or the capped count) uses, whichever index PostgreSQL reads it from.
+    plans = _plans(operator_client, path, {"q": "SKU-"}, ())
     searched = [plan for sql, plan in plans if "LIKE" in sql]
-    assert searched
+    assert len(searched) == 2  # the capped count and the page
     for plan in searched:
-        assert f"Index Only Scan using {index}" in plan, plan
+        append = plan.split("->  Append", 1)[1]
+        assert append.count("->  Limit") == branches, plan
