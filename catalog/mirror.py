@@ -183,7 +183,9 @@ def _store_statement() -> str:
     Every product of the page is written (its `synced_at` is what marks a product a complete
     walk did not see as vanished). A SKU its product no longer lists is kept, marked deleted,
     for the order lines that point at it. Every sub-statement sees the rows as they were
-    before, so each one writes rows no other one touches.
+    before, so each one writes rows no other one touches. The SKUs to retire and the stock to
+    drop are looked up by their products' and SKUs' ids (`= any (array(...))`; `in (select
+    ...)` may be planned as a semi join that reads every live SKU or stock row for each page).
     """
     products = _product_columns()
     skus = _sku_columns()
@@ -239,7 +241,7 @@ def _store_statement() -> str:
             returning id, tiktok_id
         ), retired as (
             update {sku_table} set deleted_at = %(now)s, stock_total = 0
-             where product_id in (select id from product_up)
+             where product_id = any (array(select id from product_up))
                and deleted_at is null
                and id not in (select id from sku_up)
         ), stock as (
@@ -255,7 +257,7 @@ def _store_statement() -> str:
              order by up.id, wh.id, i.n desc
         ), stock_gone as (
             delete from {stock_table} held
-             where held.sku_id in (select id from sku_up)
+             where held.sku_id = any (array(select id from sku_up))
                and not exists (
                  select from stock
                   where stock.sku_id = held.sku_id and stock.warehouse_id = held.warehouse_id

@@ -192,7 +192,9 @@ def _store_statement() -> str:
     same as the stored one is not written at all (a full re-sync of an unchanged shop writes
     nothing, so it hardly disturbs the pages), so `synced_at` is when TikTok last sent a change;
     one whose stored copy is newer is left alone (a webhook's refresh landed while this page
-    was read). Every sub-statement sees the rows as they were before.
+    was read). Every sub-statement sees the rows as they were before. The lines replaced are
+    looked up by their orders' ids (`= any (array(...))`; `in (select ...)` may be planned as
+    a semi join that reads the index of every stored line for each page).
     """
     orders = _order_columns()
     lines = _line_columns()
@@ -215,7 +217,7 @@ def _store_statement() -> str:
              where {newer} and {changed}
             returning id, tiktok_id
         ), gone as (
-            delete from {line_table} where order_id in (select id from up)
+            delete from {line_table} where order_id = any (array(select id from up))
         ), added as (
             insert into {line_table} ({", ".join(lines)})
             select {", ".join(lines.values())}

@@ -224,12 +224,18 @@ def object_list(j: str) -> str:
     )
 
 
-# How a page statement is planned inside a transaction: one generic plan, made once (its shape
-# never depends on its values), with sequential scans off. The plan often comes from the first
-# page of a first mirror, when the tables are empty and a scan of the whole table looks free;
-# kept, it would read every stored row for each page as the table grows. A page statement only
-# reaches stored rows by their keys, so an index serves every read.
-PLANNING = ("set local plan_cache_mode = force_generic_plan", "set local enable_seqscan = off")
+# How a page statement is planned inside a transaction: afresh for every page, on the tables as
+# they are then, with sequential scans off. One generic plan made once per connection would
+# often come from the first page of a first mirror, when the tables are empty and any way of
+# reading them looks free (a walk of a whole index as cheap as a lookup in it); kept, it would
+# read every stored row for each page as the tables grow. A page statement only reaches stored
+# rows by their keys, so an index serves every read. Planning costs a few per cent of a page.
+PLANNING = {"plan_cache_mode": "force_custom_plan", "enable_seqscan": "off"}
+
+
+def planning_settings() -> str:
+    """The `set local` statements of PLANNING, as one string of statements."""
+    return "; ".join(f"set local {name} = {value}" for name, value in PLANNING.items())
 
 
 def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -247,12 +253,12 @@ def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ..
     try:
         with psycopg.Cursor(raw) as cursor:
             planned = connection.in_atomic_block  # `set local` holds only in a transaction
-            for setting in PLANNING if planned else ():
-                cursor.execute(setting)
+            if planned:
+                cursor.execute(planning_settings(), prepare=False)
             cursor.execute(statement, params, prepare=True)
             row = cursor.fetchone()
-            if planned:  # the rest of the transaction plans as usual
-                cursor.execute("reset enable_seqscan")
+            if planned:  # the rest of the transaction (its deferred checks too) plans as usual
+                cursor.execute("; ".join(f"reset {name}" for name in PLANNING), prepare=False)
     finally:
         raw.prepare_threshold = threshold
     assert row is not None

@@ -8,15 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from catalog.mirror import _store_statement, products_store
 from catalog.models import Inventory, Product, Sku, Warehouse
 from shops import jsonsql
 from tests.factories import make_order, make_shop
+from tests.store_plans import assert_read_by_keys, plan_when_grown
 from tests.tiktok import samples
 from tiktok.types import Product as ApiProduct
 
@@ -286,22 +285,28 @@ def test_a_search_page_keeps_what_only_the_detail_has_and_retires_skus_no_longer
     assert blue.product.tiktok_id == "1729000000000000009" and blue.deleted_at is None
 
 
-def test_the_store_plan_made_on_an_empty_mirror_reads_no_stored_rows_whole():
-    # As for orders: the statement is prepared once per connection with a generic plan, often
-    # on an empty mirror, and must reach stored rows only through their indexes.
+def test_a_page_plan_on_a_grown_mirror_reads_stored_rows_by_their_keys_only():
+    # As for orders (`tests.store_plans`): SKUs to retire are found by their products' ids,
+    # stock rows to drop by their SKUs' ids. The shop's warehouses, a handful, may be read
+    # whole.
     shop = make_shop()
-    with connection.cursor() as cursor:
-        cursor.execute("analyze catalog_product, catalog_sku, catalog_inventory, catalog_warehouse")
-        for setting in jsonsql.PLANNING:
-            cursor.execute(setting)
+    tables = ["catalog_product", "catalog_sku", "catalog_inventory"]
+
+    def grow() -> None:
+        products = []
+        for n in range(150):
+            product = copy.deepcopy(samples.PRODUCT)
+            product["id"] = f"17{n:017d}"
+            for k, sku in enumerate(product["skus"]):
+                sku["id"] = f"18{n:015d}{k:02d}"
+            products.append(product)
+        products_store(shop=shop, products=_typed(products), detailed=True)
+
     params = {
         "shop": shop.pk,
         "products": jsonsql.page_texts(_hostile_page()),
         "detailed": False,
         "now": timezone.now(),
     }
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute("explain " + _store_statement(), params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    for table in ("catalog_product", "catalog_sku", "catalog_inventory", "catalog_warehouse"):
-        assert f"Seq Scan on {table}" not in plan, plan
+    plan = plan_when_grown(_store_statement(), params, [*tables, "catalog_warehouse"], grow)
+    assert_read_by_keys(plan, tables)

@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from fulfillment.mirror import _lines, cancellations_store, returns_store
+from fulfillment.mirror import _aftersale_statement, _lines, cancellations_store, returns_store
 from fulfillment.models import Cancellation, Return
+from shops import jsonsql
 from tests.factories import make_order, make_shop
+from tests.store_plans import assert_read_by_keys, grow_orders, plan_when_grown
 from tests.tiktok import samples
 from tiktok.types import Cancellation as ApiCancellation
 from tiktok.types import Return as ApiReturn
@@ -207,3 +210,22 @@ def test_an_unchanged_request_is_not_written_until_its_order_arrives():
     order = make_order(shop, tiktok_id=samples.CANCELLATION["order_id"])
     cancellations_store(shop=shop, cancellations=typed)
     assert Cancellation.objects.get(shop=shop).order == order
+
+
+@pytest.mark.parametrize("model", [Return, Cancellation])
+def test_a_page_plan_on_a_grown_mirror_reads_stored_rows_by_their_keys_only(model):
+    # As for orders (`tests.store_plans`): a request's order is looked up by its TikTok id.
+    shop = make_shop()
+    if model is Return:
+        typed = [ApiReturn.from_api(r) for r in _returns_page()]
+    else:
+        typed = [ApiCancellation.from_api(samples.CANCELLATION)]
+    params = {
+        "shop": shop.pk,
+        "requests": jsonsql.page_texts([r.raw for r in typed]),
+        "lines": [jsonsql.json_text(_lines(r.line_items)) for r in typed],
+        "now": timezone.now(),
+    }
+    tables = [model._meta.db_table, "orders_order"]
+    plan = plan_when_grown(_aftersale_statement(model), params, tables, lambda: grow_orders(shop))
+    assert_read_by_keys(plan, tables)

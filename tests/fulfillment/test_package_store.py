@@ -6,15 +6,14 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from fulfillment.mirror import _package_statement, packages_store
 from fulfillment.models import Package
 from shops import jsonsql
 from tests.factories import make_order, make_shop
+from tests.store_plans import assert_read_by_keys, grow_orders, plan_when_grown
 from tests.tiktok import samples
 from tiktok.types import Package as ApiPackage
 
@@ -152,20 +151,15 @@ def test_an_unchanged_package_is_not_written_and_a_search_keeps_what_only_the_de
     assert package.order == order and package.synced_at > synced
 
 
-def test_the_store_plan_made_on_an_empty_mirror_reads_no_stored_rows_whole():
+def test_a_page_plan_on_a_grown_mirror_reads_stored_rows_by_their_keys_only():
+    # As for orders (`tests.store_plans`): a package's order is looked up by its TikTok id.
     shop = make_shop()
-    with connection.cursor() as cursor:
-        cursor.execute("analyze fulfillment_package, orders_order")
-        for setting in jsonsql.PLANNING:
-            cursor.execute(setting)
     params = {
         "shop": shop.pk,
         "packages": jsonsql.page_texts(_hostile_page()),
         "detailed": False,
         "now": timezone.now(),
     }
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute("explain " + _package_statement(), params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    for table in ("fulfillment_package", "orders_order"):
-        assert f"Seq Scan on {table}" not in plan, plan
+    tables = ["fulfillment_package", "orders_order"]
+    plan = plan_when_grown(_package_statement(), params, tables, lambda: grow_orders(shop))
+    assert_read_by_keys(plan, tables)
