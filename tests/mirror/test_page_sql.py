@@ -216,3 +216,18 @@ def test_every_page_is_planned_afresh_on_the_tables_as_they_are():
         )
         generic, custom = cursor.fetchone()
     assert generic == 0 and custom >= 3
+
+
+def test_lines_go_with_their_order_and_shop_and_let_go_of_a_deleted_sku():
+    # The lines' links carry no constraint in PostgreSQL (`OrderLine`): the ORM keeps them.
+    shop = make_shop()
+    sku = make_sku(make_product(shop=shop), tiktok_id="1729592969712207012")
+    orders_store(shop=shop, orders=[_order(), _order(id="576461413038785753")])
+    first, second = Order.objects.filter(shop=shop).order_by("tiktok_id")
+    assert first.lines.filter(sku=sku).exists()
+    sku.delete()
+    assert first.lines.exists() and not OrderLine.objects.filter(sku__isnull=False).exists()
+    first.delete()
+    assert not OrderLine.objects.filter(order_id=first.pk).exists() and second.lines.exists()
+    shop.delete()
+    assert not OrderLine.objects.exists()
