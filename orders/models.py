@@ -196,11 +196,10 @@ class OrderLine(models.Model):
 
     The links carry no foreign-key constraint in PostgreSQL: checking three of them for every
     line was a seventh of a page's write time (about 60 of 450 µs an order; each check locks
-    the row it points at). The one
-    statement that writes lines (`orders.mirror`) takes the order from the upsert it runs, the
-    shop from that order's and the SKU from a lookup in the same statement; SKUs are never
-    deleted by the mirror, only marked so; and every delete goes through the ORM, which still
-    deletes an order's lines with it and unlinks a deleted SKU's.
+    the row it points at). The one statement that writes lines (`orders.mirror`) takes the
+    order from the upsert it runs, the shop from that order's and the SKU from a lookup in the
+    same statement; SKUs are never deleted by the mirror, only marked so; and every delete goes
+    through the ORM, which still deletes an order's lines with it and unlinks a deleted SKU's.
     """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_constraint=False)

@@ -242,7 +242,8 @@ def execute_prepared(statement: str, params: Mapping[str, Any]) -> tuple[Any, ..
     """Run a page statement with its values bound by the server, prepared once per connection.
 
     Django's psycopg cursors bind on the client: a page's JSON would be escaped into the
-    statement's text, and the long statement parsed and planned again for every page.
+    statement's text, and the long statement parsed again for every page (it is planned
+    again for every page on purpose: PLANNING).
     """
     connection.ensure_connection()
     raw = connection.connection
