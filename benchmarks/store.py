@@ -29,12 +29,10 @@ from benchmarks.mirror import (
 
 
 def read_pages(shop) -> list[list[Any]]:
-    """Every page of the shop's orders as the sync reads them (raw, oldest change first)."""
-    from shops.gateway import client_for_shop
+    """Every page of the shop's orders as a full sync reads them (the orders syncer's walk)."""
+    from shops.sync import syncer_for
 
-    pages = client_for_shop(shop).iter_order_pages(
-        page_size=100, sort_field="update_time", sort_order="ASC", raw=True
-    )
+    pages = syncer_for(shop, "orders").pages(page_token=None, updated_since=None)
     return [list(page.items) for page in pages]
 
 
