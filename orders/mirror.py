@@ -51,6 +51,8 @@ PAYMENT_KEYS = [
     "original_shipping_fee",
 ]
 ADDRESS_KEYS = ["district_info"]
+# The order's times, read once each as numbers (`rn`); every payment field is an amount (`pn`).
+ORDER_TIMES = [key for key in ORDER_KEYS if key.endswith("_time")]
 LINE_KEYS = [
     "id",
     "sku_id",
@@ -65,6 +67,7 @@ LINE_KEYS = [
     "is_gift",
     "sub_item_info",
 ]
+LINE_AMOUNTS = ["original_price", "sale_price", "seller_discount", "platform_discount"]
 
 
 ORDER_TEXTS = [
@@ -101,7 +104,8 @@ LINE_TEXTS = [
 
 
 def _order_columns() -> dict[str, str]:
-    """Each order column and how it is read from the order's fields (`r`, `pay`, `addr`)."""
+    """Each order column and how it is read from the order's fields (`r`, `pay`, `addr`) and
+    numbers (`rn`, `pn`)."""
     city = (  # noqa: S608
         "coalesce((select coalesce({name}, '') from {levels} as d(level, n) "
         "where level->>'address_level_name' in ('City', 'Town') order by n limit 1), {town})"
@@ -112,24 +116,26 @@ def _order_columns() -> dict[str, str]:
     )
     return {
         "status": sql.status_text("r.status", 32, ORDER_STATUS_ALIASES),
-        "create_time": sql.time("r.create_time"),
-        "update_time": sql.time("r.update_time"),
-        "paid_time": sql.time("r.paid_time"),
-        "rts_time": sql.time("r.rts_time"),
-        "ship_by": f"coalesce({sql.time('r.rts_sla_time')}, {sql.time('r.shipping_due_time')})",
-        "collection_time": sql.time("r.collection_time"),
-        "delivery_time": sql.time("r.delivery_time"),
-        "cancel_time": sql.time("r.cancel_time"),
-        "request_cancel_time": sql.time("r.request_cancel_time"),
+        "create_time": sql.moment("rn.create_time"),
+        "update_time": sql.moment("rn.update_time"),
+        "paid_time": sql.moment("rn.paid_time"),
+        "rts_time": sql.moment("rn.rts_time"),
+        "ship_by": (
+            f"coalesce({sql.moment('rn.rts_sla_time')}, {sql.moment('rn.shipping_due_time')})"
+        ),
+        "collection_time": sql.moment("rn.collection_time"),
+        "delivery_time": sql.moment("rn.delivery_time"),
+        "cancel_time": sql.moment("rn.cancel_time"),
+        "request_cancel_time": sql.moment("rn.request_cancel_time"),
         "currency": sql.plain("pay.currency", 8),
-        "sub_total": sql.money("pay.sub_total"),
-        "shipping_fee": sql.money("pay.shipping_fee"),
-        "seller_discount": sql.money("pay.seller_discount"),
-        "platform_discount": sql.money("pay.platform_discount"),
-        "tax": sql.money("pay.tax"),
-        "total_amount": sql.money("pay.total_amount"),
-        "original_product_price": sql.money("pay.original_total_product_price"),
-        "original_shipping_fee": sql.money("pay.original_shipping_fee"),
+        "sub_total": sql.amount("pn.sub_total"),
+        "shipping_fee": sql.amount("pn.shipping_fee"),
+        "seller_discount": sql.amount("pn.seller_discount"),
+        "platform_discount": sql.amount("pn.platform_discount"),
+        "tax": sql.amount("pn.tax"),
+        "total_amount": sql.amount("pn.total_amount"),
+        "original_product_price": sql.amount("pn.original_total_product_price"),
+        "original_shipping_fee": sql.amount("pn.original_shipping_fee"),
         "shipping_type": sql.plain("r.shipping_type", 16),
         "fulfillment_type": sql.plain("r.fulfillment_type", 40),
         "delivery_option_name": sql.plain("r.delivery_option_name", 255),
@@ -156,7 +162,8 @@ def _order_columns() -> dict[str, str]:
 
 
 def _line_columns() -> dict[str, str]:
-    """Each order line column and how it is read from the line item's fields (`li`)."""
+    """Each order line column and how it is read from the line item's fields (`li`) and
+    amounts (`ln`)."""
     return {
         "shop_id": "%(shop)s",
         "order_id": "up.id",
@@ -169,10 +176,10 @@ def _line_columns() -> dict[str, str]:
         "seller_sku": sql.plain("li.seller_sku", 100),
         "sku_image": sql.plain("li.sku_image", 1000),
         "currency": sql.plain("li.currency", 8),
-        "original_price": sql.money("li.original_price"),
-        "sale_price": sql.money("li.sale_price"),
-        "seller_discount": sql.money("li.seller_discount"),
-        "platform_discount": sql.money("li.platform_discount"),
+        "original_price": sql.amount("ln.original_price"),
+        "sale_price": sql.amount("ln.sale_price"),
+        "seller_discount": sql.amount("ln.seller_discount"),
+        "platform_discount": sql.amount("ln.platform_discount"),
         "display_status": sql.status_text("li.display_status", 32, ORDER_STATUS_ALIASES),
         "package_tiktok_id": sql.id_text("li.package_id", 32),
         "package_status": sql.status_text("li.package_status"),
@@ -213,6 +220,8 @@ def _store_statement() -> str:
              cross join lateral {sql.fields("latest.o", "r", ORDER_KEYS, ORDER_TEXTS)}
              cross join lateral {sql.fields("r.payment", "pay", PAYMENT_KEYS, PAYMENT_TEXTS)}
              cross join lateral {address}
+             cross join lateral {sql.numbers("rn", "r", ORDER_TIMES)}
+             cross join lateral {sql.numbers("pn", "pay", PAYMENT_KEYS)}
             on conflict (shop_id, tiktok_id) do update set {sql.updates(order_table, orders)}
              where {newer} and {changed}
             returning id, tiktok_id
@@ -225,6 +234,7 @@ def _store_statement() -> str:
               join latest using (tiktok_id)
              cross join lateral {sql.objects("latest.o->'line_items'")} as l(item, n)
              cross join lateral {sql.fields("l.item", "li", LINE_KEYS, LINE_TEXTS)}
+             cross join lateral {sql.numbers("ln", "li", LINE_AMOUNTS)}
               left join {Sku._meta.db_table} sku
                 on sku.shop_id = %(shop)s and sku.tiktok_id = {sql.ident("li.sku_id")}
              where jsonb_typeof(l.item) = 'object'

@@ -38,10 +38,24 @@ def number(j: str) -> str:
 
 def money(j: str) -> str:
     """as_decimal, fit for numeric(14, 2) (an amount the column cannot hold reads as None)."""
-    # Expressions are repeated rather than named in a subquery: a subquery per field and row
-    # cost more than the whole reading (PostgreSQL's function calls are cheap; SubPlans not).
-    n = number(j)
+    return amount(number(j))
+
+
+def amount(n: str) -> str:
+    """`money` of a `numeric` expression (`number`'s, or a column of `numbers`)."""
     return f"(case when abs({n}) < 1e12 then {n} end)"
+
+
+def numbers(alias: str, source: str, names: Iterable[str]) -> str:
+    """A row for `cross join lateral`: each field `names` of the row `source` (of `fields`)
+    read once as `number`, for `amount` and `moment` to use as often as they need.
+
+    Spliced in place, `money` reads its number twice and `time` up to five times. One subquery
+    per row costs little next to that (one per field cost more than the whole reading);
+    `offset 0` keeps the planner from pulling it up, which would splice the readers back in.
+    """
+    columns = ", ".join(f"{number(f'{source}.{name}')} as {name}" for name in names)
+    return f"(select {columns} offset 0) as {alias}"
 
 
 def integer(j: str) -> str:
@@ -61,7 +75,12 @@ def truthy(j: str) -> str:
 
 def time(j: str) -> str:
     """as_time: Unix seconds (milliseconds from 10^12 on); 0, empty or unreadable is None."""
-    t = f"trunc({number(j)})"
+    return moment(number(j))
+
+
+def moment(n: str) -> str:
+    """`time` of a `numeric` expression (`number`'s, or a column of `numbers`)."""
+    t = f"trunc({n})"
     return (
         f"(case when {t} >= {_MILLIS} then case when {t} / 1000 <= {_MAX_SECONDS} "
         f"then to_timestamp({t} / 1000.0) end "
