@@ -58,6 +58,7 @@ HOSTILE = [
     "no",
     [],
     [1],
+    [{"a": 1}, 2, None, {}, [{"b": 1}]],
     {},
     {"a": 1},
     "awaiting-shipment",
@@ -110,6 +111,9 @@ def test_each_sql_reader_reads_what_the_python_reader_reads(value):
     assert _read(jsonsql.money(j), value) == money
     if isinstance(value, str) or value is None:
         assert _read(jsonsql.text(j, 255), value) == str(value or "")[:255]
+    kept = [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+    assert json.loads(_read(jsonsql.object_list(j), value)) == kept
+    assert _read(jsonsql.object_count(j), value) == len(kept)
 
 
 def _order(**changes: Any) -> dict[str, Any]:
