@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from django.utils import timezone
 
@@ -10,6 +9,7 @@ from catalog.models import Product
 from shops.commands import command_claim, command_execute
 from shops.models import Command, Shop, SyncRun
 from shops.sync import sync_request, sync_run
+from tests.conftest import sandbox_call as ctl  # the tests here import it from here
 from tests.mirror.conftest import connect_shop, point_settings_at, small_config
 from tiktok.sandbox import start_in_thread
 from tiktok.sandbox.server import SandboxHandle
@@ -60,14 +60,6 @@ def shop(db, settings, sandbox) -> Shop:
     shop = connect_shop(sandbox)
     mirror_products(shop)
     return shop
-
-
-def ctl(handle: SandboxHandle, method: str, path: str, **body) -> dict:
-    response = httpx.request(
-        method, f"{handle.url}/_sandbox/{path}", json=body or None, timeout=10, trust_env=False
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def writes(handle: SandboxHandle, command: Command) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.conftest import sandbox_call
 from tiktok import client as client_module
 from tiktok.auth import OAuthClient
 from tiktok.client import GET_PAYMENTS, GET_STATEMENT_TRANSACTIONS, SEARCH_PRODUCTS, TikTokClient
@@ -21,14 +22,6 @@ from tiktok.errors import ApiError, InvalidRequestError
 from tiktok.types import AfterSaleLineRef, Money, OrderLineRef, ShippingInfo
 
 pytestmark = pytest.mark.sandbox
-
-
-def control(sandbox, method: str, path: str, **body):
-    response = httpx.request(
-        method, f"{sandbox.url}/_sandbox/{path}", json=body or None, timeout=10
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +49,7 @@ def shop(sandbox, http) -> TikTokClient:
     """The real client for the local US seller's shop."""
     cfg = sandbox.config
     credentials = AppCredentials(cfg.app_key, cfg.app_secret)
-    code = control(sandbox, "POST", "auth_code", seller="seller1")["code"]
+    code = sandbox_call(sandbox, "POST", "auth_code", seller="seller1")["code"]
     oauth = OAuthClient(http, credentials, token_base_url=sandbox.url, consent_base_url=sandbox.url)
     token = oauth.exchange_code(code)
     seller = TikTokClient(
@@ -66,9 +59,9 @@ def shop(sandbox, http) -> TikTokClient:
 
 
 def new_order(sandbox, shop: TikTokClient, status: str, **extra) -> dict:
-    return control(sandbox, "POST", "orders", shop_cipher=shop.shop_cipher, status=status, **extra)[
-        "order"
-    ]
+    return sandbox_call(
+        sandbox, "POST", "orders", shop_cipher=shop.shop_cipher, status=status, **extra
+    )["order"]
 
 
 def seller_shipped_order(sandbox, shop: TikTokClient) -> dict:
@@ -109,7 +102,7 @@ def test_on_hold_orders_come_without_an_address(sandbox, shop):
     assert typed.status == "ON_HOLD" and typed.recipient_name is None
     address = typed.raw["recipient_address"]
     assert address["full_address"] == "" and address["postal_code"] == ""
-    control(sandbox, "POST", "lifecycle", order_id=order["id"])
+    sandbox_call(sandbox, "POST", "lifecycle", order_id=order["id"])
     (released,) = shop.get_orders([order["id"]])
     assert released.status == "AWAITING_SHIPMENT" and released.recipient_name
 
@@ -180,7 +173,7 @@ def test_package_tracking_202610_and_the_us_72_hour_window(sandbox, shop):
         shipped.package_id, tracking_number="1Z999AA10000000002", shipping_provider_id=provider
     )
     assert shop.get_package(shipped.package_id).tracking_number == "1Z999AA10000000002"
-    control(sandbox, "POST", "clock", advance=73 * 3600)
+    sandbox_call(sandbox, "POST", "clock", advance=73 * 3600)
     with pytest.raises(ApiError) as closed:
         shop.update_package_shipping_info(
             shipped.package_id, tracking_number="1Z999AA10000000003", shipping_provider_id=provider
@@ -194,7 +187,7 @@ def test_package_tracking_202610_and_the_us_72_hour_window(sandbox, shop):
 
 def delivered_return(sandbox, shop, kind: str = "RETURN_AND_REFUND", bundle: bool = False):
     order = new_order(sandbox, shop, "DELIVERED", items=2, bundle=bundle)
-    created = control(sandbox, "POST", "returns", order_id=order["id"], type=kind)["return"]
+    created = sandbox_call(sandbox, "POST", "returns", order_id=order["id"], type=kind)["return"]
     return order, created["return_id"]
 
 
@@ -223,9 +216,9 @@ def test_an_empty_return_page_has_no_list_and_parses_empty(shop):
 
 def test_cancellation_search_202602_reports_restocking(sandbox, shop):
     order = new_order(sandbox, shop, "AWAITING_SHIPMENT")
-    cancel_id = control(sandbox, "POST", "cancellations", order_id=order["id"])["cancellation"][
-        "cancel_id"
-    ]
+    cancel_id = sandbox_call(sandbox, "POST", "cancellations", order_id=order["id"])[
+        "cancellation"
+    ]["cancel_id"]
     shop.approve_cancellation(cancel_id, idempotency_key=f"approve-{cancel_id}")
     (found,) = shop.search_cancellations(cancel_ids=[cancel_id]).items
     assert found.status == "CANCELLATION_REQUEST_SUCCESS" and found.should_replenish_stock
@@ -239,7 +232,7 @@ def test_decision_eligibility_then_reject_and_partial_refund_offer_202606(sandbo
     reject, offer = checks
     assert reject.eligible and reject.reject_reasons and not offer.eligible
     shop.approve_return(return_id, decision="APPROVE_RETURN", idempotency_key=f"a-{return_id}")
-    control(sandbox, "POST", f"return_shipped/{return_id}")
+    sandbox_call(sandbox, "POST", f"return_shipped/{return_id}")
     (offer_now,) = shop.get_decision_eligibility(
         return_id, check_decisions=["OFFER_PARTIAL_REFUND_AFTER_RECEIVING_PKG"]
     )
@@ -442,7 +435,7 @@ def _template(path: str) -> str:
 
 def test_retiring_every_other_version_changes_nothing_for_the_client(sandbox, shop):
     """Retire in the sandbox every version the client's table does not name; run it all."""
-    served = control(sandbox, "GET", "versions")["endpoints"]
+    served = sandbox_call(sandbox, "GET", "versions")["endpoints"]
     mine = {
         _template(e.path): re.search(r"/(\d{6})/", e.path).group(1)
         for e in vars(client_module).values()
@@ -454,16 +447,16 @@ def test_retiring_every_other_version_changes_nothing_for_the_client(sandbox, sh
         if template in served
     }
     assert set(mine) <= set(served), "every client endpoint is served by the sandbox"
-    control(sandbox, "POST", "versions", retire=retire, reset_calls=True)
+    sandbox_call(sandbox, "POST", "versions", retire=retire, reset_calls=True)
     try:
         # the retirement bites: the order detail's older version is now refused and counted
         old = client_module.Endpoint("GET", "/order/202309/orders")
         with pytest.raises(ApiError) as refused:
             shop.call(old, query={"ids": "576000000000000000"})
         assert refused.value.code == 36009014
-        probe = control(sandbox, "GET", "versions")["retired_calls"]
+        probe = sandbox_call(sandbox, "GET", "versions")["retired_calls"]
         assert probe == {"GET /order/202309/orders": 1}
-        control(sandbox, "POST", "versions", reset_calls=True)
+        sandbox_call(sandbox, "POST", "versions", reset_calls=True)
         test_order_detail_202507_keeps_bundle_sub_items(sandbox, shop)
         test_product_search_202502_filters_in_the_body(shop)
         test_mark_shipped_202610_with_lists_and_a_bundle_part(sandbox, shop)
@@ -475,9 +468,9 @@ def test_retiring_every_other_version_changes_nothing_for_the_client(sandbox, sh
         test_payments_202605_have_no_reserve(shop)
         test_unsettled_orders_202507(shop)
         shop.iter_order_pages(page_size=100).__next__()
-        after = control(sandbox, "GET", "versions")
+        after = sandbox_call(sandbox, "GET", "versions")
     finally:
-        control(sandbox, "POST", "versions", restore=retire)
+        sandbox_call(sandbox, "POST", "versions", restore=retire)
     assert after["retired_calls"] == {}
     called = {key.split(" ", 1)[1] for key in after["calls"]}
     assert called and all(mine[_template(path)] in path for path in called)

@@ -12,6 +12,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.conftest import sandbox_call
 from tiktok.auth import OAuthClient, RefreshingTokenProvider
 from tiktok.client import (
     AUTHORIZED_SHOPS,
@@ -32,14 +33,6 @@ from tiktok.errors import (
 from tiktok.types import InventoryUpdate, PackageShipment, PriceUpdate, WarehouseQuantity
 
 pytestmark = pytest.mark.sandbox
-
-
-def control(sandbox, method: str, path: str, **body):
-    response = httpx.request(
-        method, f"{sandbox.url}/_sandbox/{path}", json=body or None, timeout=10
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +61,7 @@ def make_client(
     """A client with a fresh token for `seller` (refreshed through the token host if it expires)."""
     cfg = sandbox.config
     credentials = AppCredentials(cfg.app_key, cfg.app_secret)
-    code = control(sandbox, "POST", "auth_code", seller=seller)["code"]
+    code = sandbox_call(sandbox, "POST", "auth_code", seller=seller)["code"]
     oauth = OAuthClient(http, credentials, token_base_url=sandbox.url, consent_base_url=sandbox.url)
     token = oauth.exchange_code(code)
     tokens = RefreshingTokenProvider(oauth, token) if refreshing else token.access_token
@@ -297,7 +290,7 @@ def test_return_decisions_move_the_return(shop_client):
 
 def test_cancellation_requests_are_approved_and_rejected(sandbox, shop_client):
     orders = shop_client.search_orders(page_size=50, order_status="AWAITING_SHIPMENT").items
-    created = [control(sandbox, "POST", "cancellations", order_id=o.id) for o in orders[:2]]
+    created = [sandbox_call(sandbox, "POST", "cancellations", order_id=o.id) for o in orders[:2]]
     ids = [c["cancellation"]["cancel_id"] for c in created]
     shop_client.approve_cancellation(ids[0], idempotency_key=f"a-{ids[0]}")
     reasons = shop_client.get_reject_reasons(return_or_cancel_id=ids[1])
@@ -339,7 +332,7 @@ def test_webhook_subscriptions(shop_client):
 
 def test_a_wrong_signature_is_106001(sandbox, http):
     cfg = sandbox.config
-    token = control(sandbox, "POST", "token", seller="seller1")
+    token = sandbox_call(sandbox, "POST", "token", seller="seller1")
     client = TikTokClient(
         http,
         AppCredentials(cfg.app_key, "wrong-secret"),
@@ -381,7 +374,7 @@ def test_another_sellers_shop_is_101000(sandbox, http):
 def test_an_expired_token_is_refreshed_once_or_needs_reauthorization(sandbox, http):
     static = make_client(sandbox, http, refreshing=False)
     refreshing = make_client(sandbox, http)
-    control(sandbox, "POST", "expire_tokens")
+    sandbox_call(sandbox, "POST", "expire_tokens")
     with pytest.raises(NeedsReauthorizationError):
         static.get_authorized_shops()
     assert refreshing.get_authorized_shops()  # 105002 → refresh through the token host → retry
@@ -399,18 +392,18 @@ def test_too_many_ids_and_page_size_out_of_range(shop_client):
 
 def test_rate_limit_answers_429_and_the_client_surfaces_it(sandbox, http):
     client = make_client(sandbox, http)
-    control(sandbox, "POST", "faults", rate_limit=1)
+    sandbox_call(sandbox, "POST", "faults", rate_limit=1)
     try:
         with pytest.raises(RateLimitedError) as error:
             for _ in range(10):
                 client.get_authorized_shops()
         assert error.value.code == 36009002 and error.value.http_status == 429
     finally:
-        control(sandbox, "POST", "faults", rate_limit=0)
+        sandbox_call(sandbox, "POST", "faults", rate_limit=0)
 
 
 def test_missing_scope_names_the_permission(sandbox, http):
-    token = control(
+    token = sandbox_call(
         sandbox, "POST", "token", seller="seller1", scopes=["seller.authorization.info"]
     )
     cfg = sandbox.config
