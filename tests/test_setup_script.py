@@ -62,6 +62,25 @@ def test_first_run_writes_secrets_once(dev, monkeypatch):
     assert dev.read_env_file() == first
 
 
+def test_started_processes_cache_bytecode_outside_the_sources(dev, monkeypatch, tmp_path):
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    env = dev.child_env(DATABASE_URL="postgresql://x")
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["DATABASE_URL"] == "postgresql://x"
+    assert env["PYTHONPYCACHEPREFIX"] == str(ROOT / ".var" / "pycache")
+    # A process started with it writes its bytecode there, and none beside the module.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "module.py").write_text("VALUE = 1\n")
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "cache")
+    subprocess.run(
+        [sys.executable, "-c", "import module"], cwd=tmp_path / "src", env=env, check=True
+    )
+    assert list((tmp_path / "cache").rglob("module.*.pyc"))
+    assert not (tmp_path / "src" / "__pycache__").exists()
+    monkeypatch.setenv("PYTHONPYCACHEPREFIX", "/elsewhere")
+    assert dev.child_env()["PYTHONPYCACHEPREFIX"] == "/elsewhere"
+
+
 def test_the_script_prints_one_line_and_exits_1_on_a_setup_error():
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
     result = subprocess.run(
