@@ -524,10 +524,32 @@ def ensure_chromium() -> None:
         raise SetupError(f"installing {names} failed: apt-get install {names}") from exc
 
 
+def alongside(step, *others) -> None:
+    """Run `step` in a thread while `others` run here, one after another; raise the first
+    SetupError of any (the installs wait on the network, not on each other)."""
+    failure: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            step()
+        except BaseException as exc:  # re-raised below, in the main thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=guarded, name=step.__name__)
+    thread.start()
+    try:
+        for other in others:
+            other()
+    finally:
+        thread.join()
+    if failure:
+        raise failure[0]
+
+
 def command_test(pytest_args: list[str]) -> int:
-    ensure_venv()
-    ensure_env_file()
-    ensure_chromium()
+    # Chromium comes from apt-get and the packages from PyPI: on a fresh machine (CI) both
+    # download, so they install side by side.
+    alongside(ensure_chromium, ensure_venv, ensure_env_file)
     env = child_env(DATABASE_URL=resolve_database())
     bin_ = VENV / "bin"
     steps = [

@@ -81,6 +81,26 @@ def test_started_processes_cache_bytecode_outside_the_sources(dev, monkeypatch, 
     assert dev.child_env()["PYTHONPYCACHEPREFIX"] == "/elsewhere"
 
 
+def test_installs_side_by_side_all_finish_and_a_failure_is_still_one_line(dev):
+    ran = []
+
+    def apt():
+        time.sleep(0.05)  # still installing when the others are done
+        ran.append("apt")
+        raise dev.SetupError("chromium missing: apt-get install chromium")
+
+    with pytest.raises(dev.SetupError, match="apt-get install chromium"):
+        dev.alongside(apt, lambda: ran.append("venv"), lambda: ran.append("env"))
+    assert sorted(ran) == ["apt", "env", "venv"]
+
+    def pip():
+        raise dev.SetupError("dependency install failed")
+
+    with pytest.raises(dev.SetupError, match="dependency install"):
+        dev.alongside(lambda: (time.sleep(0.05), ran.append("apt again")), pip)
+    assert ran[-1] == "apt again"  # waited for, not left running behind the error
+
+
 def test_the_script_prints_one_line_and_exits_1_on_a_setup_error():
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
     result = subprocess.run(
