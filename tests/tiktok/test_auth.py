@@ -21,7 +21,13 @@ from tiktok.auth import (
     consent_url,
 )
 from tiktok.config import CONSENT_BASE_URL_US_ALT, AppCredentials
-from tiktok.errors import ErrorKind, NeedsReauthorizationError, RateLimitedError, TransportError
+from tiktok.errors import (
+    ApiError,
+    ErrorKind,
+    NeedsReauthorizationError,
+    RateLimitedError,
+    TransportError,
+)
 from tiktok.types import Token
 
 
@@ -182,7 +188,7 @@ def test_token_call_gives_up_on_persistent_rate_limit(fake: FakeTikTok, oauth: O
 
 def test_token_response_without_tokens_is_an_error(fake: FakeTikTok, oauth: OAuthClient) -> None:
     fake.reply(ok({"open_id": "1"}))
-    with pytest.raises(Exception, match="without tokens"):
+    with pytest.raises(ApiError, match="without tokens"):
         oauth.exchange_code("c")
 
 
