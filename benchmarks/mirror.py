@@ -22,7 +22,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from benchmarks import replay
+from benchmarks import ceiling, replay
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANCHOR = 1_760_000_400
@@ -317,19 +317,27 @@ def sync_in_process(url: str, shop_id: int, resource_name: str) -> dict[str, Any
 RESOURCES = ("products", "orders", "packages", "returns", "cancellations")
 
 
-def full_runs(shop, stages: replay.Stages | None = None) -> dict[str, dict[str, Any]]:
-    """A full run of every resource, timed (and profiled per stage when given `stages`)."""
+def full_runs(
+    shop, stages: replay.Stages | None = None, sandbox_pid: int | None = None
+) -> dict[str, dict[str, Any]]:
+    """A full run of every resource, timed, with the CPU it cost on each side (and profiled
+    per stage when given `stages`)."""
     results = {}
     for name in RESOURCES:
         if stages is not None:
             stages.reset()
+        meter = ceiling.CpuMeter(sandbox_pid=sandbox_pid)
+        meter.start()
         run, elapsed = timed_run(shop, name, "full")
+        meter.stop()
         results[name] = {
             "items": run.done,
             "seconds": elapsed,
             "per_second": run.done / elapsed if elapsed else 0,
             "requests": run.requests,
             "stages": replay.stage_line(stages, run.done, elapsed) if stages else "",
+            "cpu": meter.line(run.done) if ceiling.CpuMeter.available() else "",
+            "cpu_per_item": meter.per_item(run.done) if ceiling.CpuMeter.available() else {},
         }
     return results
 
@@ -363,9 +371,9 @@ def bench_throughput(orders: int, products: int, *, replayed: bool = False) -> d
         result: dict[str, Any] = {"resources": {}}
         if replayed:
             with replay.product_transport(recording), replay.profiled(stages):
-                result["resources"] = full_runs(shop, stages)
+                result["resources"] = full_runs(shop, stages, handle.process.pid)
         else:
-            result["resources"] = full_runs(shop)
+            result["resources"] = full_runs(shop, sandbox_pid=handle.process.pid)
         expected = expected_counts(handle)
         result["orders_match"] = Order.objects.filter(shop=shop).count() == expected["orders"]
         if replayed:
@@ -373,8 +381,16 @@ def bench_throughput(orders: int, products: int, *, replayed: bool = False) -> d
             transport = replay.ReplayTransport(recording, stages)
             with replay.product_transport(transport), replay.profiled(stages):
                 result["replayed"] = full_runs(shop, stages)
+            result["client_floor"] = ceiling.client_floor(
+                [
+                    content
+                    for (_, path, _, _), (_, _, content) in recording.answers.items()
+                    if path.endswith("/orders/search")
+                ]
+            )
             recording.answers.clear()
             result["replayed_match"] = Order.objects.filter(shop=shop).count() == expected["orders"]
+            result["floor"] = ceiling.storage_floor()
         result["lines"] = OrderLine.objects.filter(shop=shop).count()
         incremental = {}
         for resource in ("products", "orders", "packages", "returns", "cancellations"):
@@ -515,8 +531,41 @@ def print_resources(results: dict[str, dict[str, Any]]) -> None:
             f"  {name:<14} {r['items']:>8,} in {r['seconds']:7.2f} s = {r['per_second']:>9,.0f}/s"
             f"  ({r['requests']:,} requests)"
         )
-        if r["stages"]:
-            print(f"  {'':<14} {r['stages']}")
+        for detail in (r["stages"], r["cpu"]):
+            if detail:
+                print(f"  {'':<14} {detail}")
+
+
+def print_floors(result: dict[str, Any]) -> None:
+    """The least CPU an order costs PostgreSQL and the mirror process, and the most orders a
+    second the machine's cores could then hold (the emulator's measured cost added for the
+    full topology)."""
+    floor, client = result["floor"], result["client_floor"]
+    if not floor or not client:
+        return
+    print(
+        f"  PostgreSQL's floor: {floor['total']:.0f} µs an order (its JSON parsed "
+        f"{floor['json']:.0f}, its row and lines inserted with every index {floor['rows']:.0f})"
+    )
+    print(
+        f"  the mirror process's floor: {client['total']:.0f} µs an order (the page's JSON "
+        f"parsed {client['parse']:.0f}, the order's text for PostgreSQL {client['texts']:.0f})"
+    )
+    least = floor["total"] + client["total"]
+    cores = ceiling.CORES
+    print(
+        f"  ceiling on {cores} cores at those floors, nothing else spent: "
+        f"{cores * 1e6 / least:,.0f} orders/s replayed (target 10,000)",
+        end="",
+    )
+    sandbox = result["resources"]["orders"].get("cpu_per_item", {}).get("sandbox")
+    if sandbox:
+        print(
+            f"; {cores * 1e6 / (least + sandbox):,.0f} orders/s beside the sandbox, "
+            f"which spent {sandbox:.0f} µs an order (target 5,000)"
+        )
+    else:
+        print()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -563,6 +612,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  replayed orders/s {again['orders']['per_second']:,.0f} (target >= 10,000); "
             f"products/s {again['products']['per_second']:,.0f} (target >= 1,000)"
         )
+        print_floors(big)
         print("\n== incremental re-sync, nothing changed ==")
         for name, r in big["incremental"].items():
             print(
