@@ -121,6 +121,7 @@ class CpuMeter:
         at = self._at
         self.wall = time.perf_counter() - at["wall"]
         self.seconds = {
+            # This process's threads, the watch's polling among them (about 1% of a core).
             "mirror": time.process_time() - at["mirror"],
             "postgres": at["postgres"].stop(),
             "busy": _busy_seconds() - at["busy"],

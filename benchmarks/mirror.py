@@ -326,18 +326,20 @@ def full_runs(
     for name in RESOURCES:
         if stages is not None:
             stages.reset()
-        meter = ceiling.CpuMeter(sandbox_pid=sandbox_pid)
-        meter.start()
+        meter = ceiling.CpuMeter(sandbox_pid=sandbox_pid) if ceiling.CpuMeter.available() else None
+        if meter:
+            meter.start()
         run, elapsed = timed_run(shop, name, "full")
-        meter.stop()
+        if meter:
+            meter.stop()
         results[name] = {
             "items": run.done,
             "seconds": elapsed,
             "per_second": run.done / elapsed if elapsed else 0,
             "requests": run.requests,
             "stages": replay.stage_line(stages, run.done, elapsed) if stages else "",
-            "cpu": meter.line(run.done) if ceiling.CpuMeter.available() else "",
-            "cpu_per_item": meter.per_item(run.done) if ceiling.CpuMeter.available() else {},
+            "cpu": meter.line(run.done) if meter else "",
+            "cpu_per_item": meter.per_item(run.done) if meter else {},
         }
     return results
 
