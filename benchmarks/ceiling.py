@@ -190,21 +190,21 @@ def storage_floor(batch: int = 100) -> dict[str, float]:
     from orders.models import Order, OrderLine
 
     orders_table, lines_table = Order._meta.db_table, OrderLine._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"select raw::text from {orders_table}")  # noqa: S608
-        texts = [row[0] for row in cursor.fetchall()]
-    if not texts:
-        return {}
-    parsing = 0.0
+    orders = parsing = 0.0
     connection.ensure_connection()
-    # Bound by the server, in binary, as the mirror's page statements are (jsonsql).
-    with psycopg.Cursor(connection.connection) as cursor:
-        for i in range(0, len(texts), batch):
+    # Read back a batch at a time (a server-side cursor: 100k orders are 400 MB of text), each
+    # parsed in a statement bound by the server, in binary, as the mirror's pages are (jsonsql).
+    with connection.chunked_cursor() as stored, psycopg.Cursor(connection.connection) as cursor:
+        stored.execute(f"select raw::text from {orders_table}")  # noqa: S608
+        while texts := [row[0] for row in stored.fetchmany(batch)]:
+            orders += len(texts)
             parsing += _timed(
                 cursor,
                 "select count(*) from unnest(%b::text[]) as e where e::jsonb is not null",
-                [texts[i : i + batch]],
+                [texts],
             )
+    if not orders:
+        return {}
     columns = [f.column for f in Order._meta.concrete_fields]
     # `raw` through text: a new value compressed as the mirror's is, not the stored datum copied.
     readers = ", ".join("raw::text::json" if c == "raw" else c for c in columns)
@@ -222,5 +222,5 @@ def storage_floor(batch: int = 100) -> dict[str, float]:
             f"insert into floor_{lines_table} select * from {lines_table}",  # noqa: S608
         )
         transaction.set_rollback(True)
-    scale = 1e6 / len(texts)
+    scale = 1e6 / orders
     return {"json": parsing * scale, "rows": rows * scale, "total": (parsing + rows) * scale}

@@ -338,8 +338,7 @@ def full_runs(
             "per_second": run.done / elapsed if elapsed else 0,
             "requests": run.requests,
             "stages": replay.stage_line(stages, run.done, elapsed) if stages else "",
-            "cpu": meter.line(run.done) if meter else "",
-            "cpu_per_item": meter.per_item(run.done) if meter else {},
+            "cpu": meter,
         }
     return results
 
@@ -533,7 +532,7 @@ def print_resources(results: dict[str, dict[str, Any]]) -> None:
             f"  {name:<14} {r['items']:>8,} in {r['seconds']:7.2f} s = {r['per_second']:>9,.0f}/s"
             f"  ({r['requests']:,} requests)"
         )
-        for detail in (r["stages"], r["cpu"]):
+        for detail in (r["stages"], r["cpu"].line(r["items"]) if r["cpu"] else ""):
             if detail:
                 print(f"  {'':<14} {detail}")
 
@@ -555,19 +554,18 @@ def print_floors(result: dict[str, Any]) -> None:
     )
     least = floor["total"] + client["total"]
     cores = ceiling.CORES
-    print(
+    line = (
         f"  ceiling on {cores} cores at those floors, nothing else spent: "
-        f"{cores * 1e6 / least:,.0f} orders/s replayed (target 10,000)",
-        end="",
+        f"{cores * 1e6 / least:,.0f} orders/s replayed (target 10,000)"
     )
-    sandbox = result["resources"]["orders"].get("cpu_per_item", {}).get("sandbox")
+    orders = result["resources"]["orders"]
+    sandbox = orders["cpu"].per_item(orders["items"]).get("sandbox") if orders["cpu"] else None
     if sandbox:
-        print(
+        line += (
             f"; {cores * 1e6 / (least + sandbox):,.0f} orders/s beside the sandbox, "
             f"which spent {sandbox:.0f} µs an order (target 5,000)"
         )
-    else:
-        print()
+    print(line)
 
 
 def main(argv: list[str] | None = None) -> int:
